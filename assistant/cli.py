@@ -1,0 +1,179 @@
+"""``policy-assistant``: ingest, inspect, ask. Sub-apps (serve, gaps, eval, diff) register themselves.
+
+Every command takes ``--corpus``, ``--index``, ``--chroma-url`` (also ``POLICY_CORPUS``,
+``POLICY_INDEX``, ``POLICY_CHROMA_URL``). A domain error prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .config import Settings
+from .errors import AssistantError
+
+app = typer.Typer(
+    name="policy-assistant",
+    help="Answers staff questions from district policies, quoting the exact clauses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Policy documents folder [env POLICY_CORPUS; default corpus/].", show_default=False)]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env POLICY_INDEX; default index/].", show_default=False)]
+ChromaOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL [env POLICY_CHROMA_URL; default: embedded].", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def make_settings(corpus: Path | None = None, index: Path | None = None, chroma_url: str | None = None,
+                  **extra: Any) -> Settings:
+    """Settings from the environment, overridden by the options that were given."""
+    given = {k: v for k, v in dict(corpus=corpus, index=index, chroma_url=chroma_url, **extra).items() if v is not None}
+    return Settings(**given)
+
+
+def open_assistant(settings: Settings, require_index: bool = True):
+    from .pipeline import Assistant
+
+    return Assistant.open(settings, require_index=require_index)
+
+
+def emit_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything, ignoring stored vectors.")] = False,
+) -> None:
+    """Load, chunk, embed and index the corpus (only what changed, unless --rebuild)."""
+    settings = make_settings(corpus, index, chroma_url)
+    assistant = open_assistant(settings, require_index=False)
+    report = assistant.ingest(settings.corpus, rebuild=rebuild, progress=sys.stderr.isatty())
+    for problem in report.failed:
+        typer.echo(f"failed: {problem}", err=True)
+    typer.echo(report.summary_line())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs(corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
+    """List the indexed documents, their districts and clause counts."""
+    assistant = open_assistant(make_settings(corpus, index, chroma_url))
+    counts = assistant.clause_counts()
+    rows = [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in assistant.documents()]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['doc_id']:<24} {r['clauses']:>4} clauses  {r['district']} — {r['title']}")
+
+
+@app.command()
+def doc(doc_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+        as_json: JsonOpt = False) -> None:
+    """Show one document's cleaned text and its clauses with offsets."""
+    assistant = open_assistant(make_settings(corpus, index, chroma_url))
+    document = assistant.document(doc_id)
+    clauses = assistant.clauses(doc_id)
+    if as_json:
+        emit_json({
+            "id": doc_id, "meta": document.meta.to_dict(), "text": document.text,
+            "clauses": [{"clause_id": c.clause_id, "label": c.label, "start": c.start, "end": c.end,
+                         "text": c.text} for c in clauses],
+        })
+        return
+    typer.echo(f"# {document.meta.title} ({document.meta.district})\n")
+    for c in clauses:
+        typer.echo(f"[{c.start}:{c.end}] {c.clause_id}\n  {c.label}\n  {c.text}\n")
+
+
+@app.command()
+def clause(clause_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+           as_json: JsonOpt = False) -> None:
+    """Show one clause, its label and its context."""
+    assistant = open_assistant(make_settings(corpus, index, chroma_url))
+    c = assistant.clause(clause_id)
+    if as_json:
+        emit_json(c.to_dict())
+        return
+    typer.echo(f"{c.label}\n{' > '.join(c.section_path)}\n[{c.start}:{c.end}]\n\n{c.text}")
+
+
+def print_answer(answer) -> None:
+    typer.echo(answer.summary)
+    blocks = [("", answer.findings)]
+    if answer.other_districts:
+        blocks.append(("Other districts:", answer.other_districts))
+    for title, findings in blocks:
+        if title:
+            typer.echo(f"\n{title}")
+        for f in findings:
+            typer.echo(f"\n{f.district} — {f.verdict.upper()}")
+            for c in f.citations:
+                typer.echo(f"  [{c.label}]\n  “{c.quote}”")
+    if answer.not_addressed:
+        typer.echo(f"\nNot addressed by: {', '.join(answer.not_addressed)}")
+    if answer.related:
+        typer.echo("\nRelated (does not answer the question):")
+        for c in answer.related:
+            typer.echo(f"  [{c.label}]\n  “{c.quote}”")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    district: Annotated[Optional[str], typer.Option("--district", help="A doc id (or district name) to answer for.")] = None,
+    corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Answer a question with verbatim, cited clauses and each district's verdict."""
+    settings = make_settings(corpus, index, chroma_url)
+    from .pipeline import check_question
+
+    check_question(question, settings.max_question_chars)  # fail fast, before the model loads
+    answer = open_assistant(settings).ask(question, district=district)
+    if as_json:
+        emit_json(answer.to_dict())
+    else:
+        print_answer(answer)
+
+
+def _register_subapps() -> None:
+    for module in ("assistant.web.commands", "assistant.evaluation.commands"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError as exc:  # a face not installed must not break the others
+            if exc.name and exc.name.startswith("assistant"):
+                continue
+            raise
+        mod.register(app)
+
+
+_register_subapps()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except AssistantError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,77 @@
+"""One Settings object. Every field has a default and help text; each is read from the
+environment as ``POLICY_<NAME>`` (e.g. ``POLICY_INDEX``, ``POLICY_CHROMA_URL``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_", extra="ignore", frozen=True)
+
+    # --- where things live -------------------------------------------------------------------
+    corpus: Path = Field(Path("corpus"), description="Folder of policy documents and manifest.toml.")
+    index: Path = Field(Path("index"), description="Folder of the persisted index (Chroma + clause records).")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (http://host:port). Empty: embedded Chroma under --index."
+    )
+    collection: str = Field("policy_clauses", description="Chroma collection name.")
+
+    # --- model --------------------------------------------------------------------------------
+    embed_model: str | None = Field(
+        None, description="Path to a sentence-transformers model. Empty: the bundled all-MiniLM-L6-v2."
+    )
+    embed_batch_size: int = Field(32, description="Clauses embedded per batch on ingest.")
+
+    # --- retrieval and answering --------------------------------------------------------------
+    dense_k: int = Field(30, description="Clauses taken from the dense (vector) retriever before fusion.")
+    lexical_k: int = Field(30, description="Clauses taken from the BM25 retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
+    lexical_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
+    per_district: int = Field(2, description="Clauses cited at most per district.")
+    max_citations: int = Field(10, description="Clauses cited at most in one answer.")
+    address_coverage: float = Field(
+        0.5, description="A clause addresses a question when it uses this idf-weighted share of its words."
+    )
+    address_similarity: float = Field(
+        0.3, description="...and its cosine similarity to the question is at least this."
+    )
+    second_citation_ratio: float = Field(
+        0.75, description="A district's 2nd clause is cited when its fused score is this share of the 1st's."
+    )
+    expand_queries: bool = Field(True, description="Expand staff words (snap, DM, tiktok...) with policy words.")
+    max_question_chars: int = Field(2000, description="Longest question accepted.")
+
+    # --- optional LLM -------------------------------------------------------------------------
+    llm_backend: str = Field("none", description="none | openai | ollama.")
+    llm_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama endpoint.")
+    llm_model: str = Field("llama3", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible endpoint.")
+    llm_timeout: float = Field(20.0, description="Seconds before an LLM call is abandoned (extractive fallback).")
+
+    # --- server -------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(7860, description="Port the server listens on.")
+    api_keys: str = Field(
+        "", description="Comma-separated API keys; required on /api whenever host is not loopback."
+    )
+    ui_auth: str = Field("", description="Optional basic auth for the chat UI: 'user:password'.")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
+    frame_ancestors: str = Field(
+        "'self'", description="Content-Security-Policy frame-ancestors value (who may embed the chat)."
+    )
+    root_path: str = Field("", description="Sub-path when served behind a reverse proxy, e.g. /policy.")
+    rate_limit: int = Field(60, description="API requests allowed per client per minute (0: no limit).")
+    feedback_db: Path | None = Field(
+        None, description="SQLite file for feedback and logged questions. Empty: <index>/feedback.sqlite3."
+    )
+
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

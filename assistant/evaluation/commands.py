@@ -1,0 +1,260 @@
+"""``policy-assistant eval`` and ``policy-assistant diff``; ``register(app)`` adds them to the CLI.
+
+Exit codes of ``eval``: 0 all good; 1 a metric dropped by more than the tolerance against
+``--baseline``, fell under a ``--fail-under``, or the gold file / a setting is wrong; 2 stale gold
+(a gold quote no longer in the corpus) unless ``--allow-stale``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from assistant.errors import AssistantError, ConfigError
+
+DEFAULT_GOLD = Path("eval/gold.jsonl")
+SYSTEM_NAMES = ("ours", "llamaindex-default", "bm25")
+
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Policy documents folder [env POLICY_CORPUS; default corpus/].", show_default=False)]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env POLICY_INDEX; default index/].", show_default=False)]
+ChromaOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL [env POLICY_CHROMA_URL; default: embedded].", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
+GoldOpt = Annotated[Path, typer.Option("--gold", help="Gold questions (JSON Lines).")]
+
+
+def _fail(exc: AssistantError) -> typer.Exit:
+    typer.echo(f"error: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+def _settings(corpus: Path | None, index: Path | None, chroma_url: str | None) -> Any:
+    from assistant.cli import make_settings
+
+    return make_settings(corpus, index, chroma_url)
+
+
+def _open(settings: Any) -> Any:
+    from assistant.cli import open_assistant
+
+    return open_assistant(settings)
+
+
+def _parse_systems(value: str) -> list[str]:
+    names = [s.strip() for s in value.split(",") if s.strip()]
+    bad = [s for s in names if s not in SYSTEM_NAMES]
+    if bad or not names:
+        raise ConfigError(f"--systems takes a comma-separated list of {', '.join(SYSTEM_NAMES)}; got {value!r}")
+    return list(dict.fromkeys(names))
+
+
+def check_gold_file(path: Path, corpus: Path) -> list[str]:
+    """Every problem of a gold file: schema first, then quotes and doc ids against the corpus files."""
+    from assistant.evaluation.gold import GoldProblems, check_against_corpus, parse_gold
+    from assistant.ingest import load_corpus
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [f"gold file not found: {path}"]
+    except (OSError, UnicodeDecodeError) as e:
+        return [f"cannot read gold file {path}: {e}"]
+    problems = GoldProblems()
+    questions = parse_gold(lines, problems)
+    documents, failed = load_corpus(corpus)
+    problems.items += [f"corpus: {p}" for p in failed]
+    problems.items += check_against_corpus(questions, {d.doc_id: d.text for d in documents})
+    return problems.items
+
+
+def run_eval(assistant: Any, gold_path: Path, systems: list[str], progress: bool = True) -> dict[str, Any]:
+    """Load the gold, run every system, and build the report (without a baseline comparison)."""
+    from assistant.errors import GoldError
+    from assistant.evaluation.anchors import build_anchors
+    from assistant.evaluation.gold import load_gold, resolve
+    from assistant.evaluation.report import build_report
+    from assistant.evaluation.runner import OursSystem, corpus_texts, run_system, stale_entries
+
+    questions = load_gold(gold_path)
+    texts = corpus_texts(assistant)
+    unknown = sorted({f"{q.id}: {q.district}" for q in questions if q.district and q.district not in texts})
+    if unknown:
+        raise GoldError(f"{gold_path}: district filters that are not indexed doc ids: {'; '.join(unknown)}")
+    gold = resolve(questions, texts)
+    stale = stale_entries(assistant, gold)
+    runs = []
+    if "ours" in systems:
+        assistant.ask(questions[0].question, district=questions[0].district)  # warm-up, not timed
+        runs.append(run_system(OursSystem(assistant), questions, gold, texts, progress))
+    anchor_names = [s for s in systems if s != "ours"]
+    if anchor_names:
+        docs = [assistant.document(d) for d in texts]
+        embed = assistant.embedder.as_llama_embedding() if "llamaindex-default" in anchor_names else None
+        for system in build_anchors(docs, embed, anchor_names):
+            runs.append(run_system(system, questions, gold, texts, progress))
+    return build_report(runs[0], stale, runs[1:], gold_path=str(gold_path))
+
+
+def _print_summary(report: dict[str, Any], paths: list[Path]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from assistant.evaluation.metrics import METRIC_NAMES
+    from assistant.evaluation.report import fmt
+
+    console = Console()
+    systems = report.get("systems") or {report["system"]: report["metrics"]}
+    table = Table(title=f"eval: {report['n_questions']} questions")
+    table.add_column("metric")
+    for name in systems:
+        table.add_column(name, justify="right")
+    for m in METRIC_NAMES:
+        table.add_row(m, *(fmt(systems[n].get(m)) for n in systems))
+    console.print(table)
+    for s in report["stale_gold"]:
+        near = s.get("nearest") or {}
+        console.print(f"[yellow]stale gold[/] {s['id']} ({s['doc']}): {s['quote']!r} -> nearest {near.get('clause_id')}",
+                      markup=True, highlight=False)
+    comp = report.get("comparison")
+    if comp:
+        f = comp["flips"]
+        console.print(f"newly failing: {', '.join(f['newly_failing']) or 'none'}; "
+                      f"newly passing: {', '.join(f['newly_passing']) or 'none'}; "
+                      f"p = {fmt(comp['significance'].get('p_value'))}", highlight=False)
+        for msg in comp["failures"]:
+            console.print(f"[red]regression[/] {msg}", highlight=False)
+    console.print(f"reports: {', '.join(str(p) for p in paths)}", highlight=False)
+
+
+def eval_command(
+    gold: GoldOpt = DEFAULT_GOLD,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Report folder [default eval/reports/<timestamp>/].", show_default=False)] = None,
+    as_json: JsonOpt = False,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Saved report JSON to compare with.")] = None,
+    save_baseline: Annotated[Optional[Path], typer.Option("--save-baseline", help="Write this run's report JSON here.")] = None,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Largest allowed drop of a metric against --baseline.")] = 0.02,
+    fail_under: Annotated[Optional[list[str]], typer.Option("--fail-under", help="METRIC=VALUE: fail when the metric is worse than VALUE (repeatable).")] = None,
+    systems: Annotated[str, typer.Option("--systems", help="Comma-separated: ours, llamaindex-default, bm25.")] = "ours",
+    allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Do not exit 2 on stale gold quotes.")] = False,
+    check_gold: Annotated[Optional[Path], typer.Option("--check-gold", help="Only validate this gold file against the corpus, then exit.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+) -> None:
+    """Score the assistant (and anchors) on a gold set; reports, baseline gate, stale gold."""
+    from assistant.evaluation.baseline import check_fail_under, compare, exit_code, load_baseline, parse_fail_under
+    from assistant.evaluation.report import write_reports
+
+    try:
+        settings = _settings(corpus, index, chroma_url)
+        if check_gold is not None:
+            problems = check_gold_file(check_gold, settings.corpus)
+            for p in problems:
+                typer.echo(p, err=True)
+            if problems:
+                typer.echo(f"{check_gold}: {len(problems)} problem(s)", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"{check_gold}: ok")
+            return
+        names = _parse_systems(systems)
+        thresholds = parse_fail_under(fail_under or [])
+        base = load_baseline(baseline) if baseline else None
+        report = run_eval(_open(settings), gold, names, progress=progress)
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    if base is not None:
+        report["comparison"] = compare(report, base, tolerance, thresholds)
+        failures = report["comparison"]["failures"]
+    else:
+        failures = check_fail_under(report["metrics"], thresholds)
+    out_dir = out or Path("eval/reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    paths = write_reports(report, out_dir)
+    if save_baseline is not None:
+        save_baseline.parent.mkdir(parents=True, exist_ok=True)
+        saved = {k: v for k, v in report.items() if k != "comparison"}
+        save_baseline.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(report, paths)
+    for msg in failures:
+        typer.echo(f"fail: {msg}", err=True)
+    code = exit_code(failures, len(report["stale_gold"]), allow_stale)
+    if code == 2:
+        typer.echo(f"{len(report['stale_gold'])} stale gold quote(s): fix the gold or pass --allow-stale", err=True)
+    if code:
+        raise typer.Exit(code)
+
+
+def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[Any], Any]:
+    """(document, clauses, assistant or None) for a file path, or for an indexed doc id."""
+    from assistant.chunk import chunk_document
+    from assistant.ingest import load_document, load_manifest
+
+    path = Path(spec)
+    if path.is_file():
+        if meta is None:
+            try:
+                entries = load_manifest(settings.corpus)
+            except AssistantError:
+                entries = {}
+            meta = next((m for k, m in entries.items() if Path(k).name == path.name), None)
+        doc = load_document(path, meta)
+        return doc, chunk_document(doc), None
+    assistant = _open(settings)
+    return assistant.document(spec), assistant.clauses(spec), assistant
+
+
+def diff_command(
+    old: Annotated[str, typer.Argument(help="Old version: a file, or the doc id of the indexed version.")],
+    new: Annotated[Path, typer.Argument(help="New version: a file.")],
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold questions to check [default eval/gold.jsonl if present].", show_default=False)] = None,
+    as_json: JsonOpt = False,
+    corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+) -> None:
+    """Clause-level diff of two versions of one policy: added, removed, modified, verdict changes."""
+    from assistant.evaluation.diff import diff_documents
+    from assistant.evaluation.gold import load_gold
+    from assistant.verdict import classify
+
+    try:
+        settings = _settings(corpus, index, chroma_url)
+        if not new.is_file():
+            raise ConfigError(f"NEW must be a file: {new} does not exist")
+        old_doc, old_clauses, _ = _load_side(old, settings)
+        new_doc, new_clauses, _ = _load_side(str(new), settings, meta=old_doc.meta)
+        gold_path = gold if gold is not None else (DEFAULT_GOLD if DEFAULT_GOLD.is_file() else None)
+        questions = load_gold(gold_path) if gold_path else []
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    result = diff_documents(old_doc, old_clauses, new_doc, new_clauses, classify, questions)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{result.doc_id}: {len(result.of('modified'))} modified, {len(result.of('added'))} added, "
+          f"{len(result.of('removed'))} removed, {result.unchanged} unchanged")
+    if result.verdict_changes:
+        typer.echo("verdict changes:")
+        for line in result.verdict_changes:
+            typer.echo(f"  {line}")
+    for c in result.changes:
+        ids = c.new.clause_id if c.new else c.old.clause_id  # type: ignore[union-attr]
+        typer.echo(f"{c.kind}: {c.name} ({ids}) [{c.old_verdict or '-'} -> {c.new_verdict or '-'}]")
+        if c.kind == "modified":
+            for w in c.words:
+                typer.echo(f"    - {w['old']!r} + {w['new']!r}" if w["op"] == "replace" else
+                      f"    - {w['old']!r}" if w["op"] == "delete" else f"    + {w['new']!r}")
+        else:
+            typer.echo(f"    {(c.new or c.old).text}")  # type: ignore[union-attr]
+    if result.gold_touched:
+        typer.echo("gold questions touching changed clauses:")
+        for g in result.gold_touched:
+            where = ", ".join(g["clauses"]) or "quote gone"
+            typer.echo(f"  {g['id']} ({where}): {g['quote']!r}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.command("diff")(diff_command)

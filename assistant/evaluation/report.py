@@ -1,0 +1,239 @@
+"""Reports: one JSON object (also what ``eval --json`` prints), Markdown, and self-contained HTML
+with inline SVG charts (recall@5 per tag, latency histogram) and a per-question table, failures
+first, each showing the gold quote beside what was cited. Every text in the HTML is escaped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.evaluation.metrics import LOWER_IS_BETTER, METRIC_NAMES
+from assistant.evaluation.runner import SystemRun
+
+NOTES = {
+    "match": "a ranked unit matches a gold citation when it covers >= half of the quote's span in the same document",
+    "mrr_ndcg": "pytrec_eval per question over answerable questions with a live gold citation; no run or abstention = 0; "
+    "unanswerable questions are excluded (scored by abstention)",
+    "stale": "stale gold citations (quote no longer in the corpus) are left out of every metric",
+    "passed": "answerable: not abstained, every live gold citation in the top 5, gold verdicts given; "
+    "unanswerable: abstained",
+}
+
+
+def build_report(
+    ours: SystemRun,
+    stale: Sequence[dict[str, Any]],
+    anchors: Sequence[SystemRun] = (),
+    gold_path: str = "",
+    comparison: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The report object; keys as ``eval --json`` documents them."""
+    report: dict[str, Any] = {
+        "n_questions": len(ours.results),
+        "system": ours.name,
+        "gold": gold_path,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(ours.seconds, 2),
+        "metrics": ours.metrics,
+        "by_tag": ours.by_tag,
+        "by_district": ours.by_district,
+        "stale_gold": list(stale),
+        "questions": [r.to_dict() for r in ours.results],
+        "notes": NOTES,
+    }
+    if anchors:
+        report["systems"] = {run.name: run.metrics for run in (ours, *anchors)}
+        report["systems_by_tag"] = {run.name: run.by_tag for run in (ours, *anchors)}
+    if comparison is not None:
+        report["comparison"] = comparison
+    return report
+
+
+def write_reports(report: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "report.json", out / "report.md", out / "report.html"]
+    paths[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths[1].write_text(render_markdown(report), encoding="utf-8")
+    paths[2].write_text(render_html(report), encoding="utf-8")
+    return paths
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def _systems(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return report.get("systems") or {report.get("system", "ours"): report["metrics"]}
+
+
+def _failures_first(report: dict[str, Any]) -> list[dict[str, Any]]:
+    order = {False: 0, None: 1, True: 2}
+    return sorted(report["questions"], key=lambda q: order[q["passed"]])
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    systems = _systems(report)
+    names = list(systems)
+    lines = [f"# Eval report ({report.get('generated_at', '')})", "",
+             f"{report['n_questions']} questions, gold `{report.get('gold', '')}`.", "",
+             "| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for m in METRIC_NAMES:
+        lines.append(f"| {m} | " + " | ".join(fmt(systems[n].get(m)) for n in names) + " |")
+    comp = report.get("comparison")
+    if comp:
+        lines += ["", "## Against the baseline", "", "| metric | baseline | now | delta |", "|---|---|---|---|"]
+        for m, d in comp["deltas"].items():
+            lines.append(f"| {m} | {fmt(d['baseline'])} | {fmt(d['current'])} | {fmt(d['delta'])} |")
+        lines += ["", f"Newly failing: {', '.join(comp['flips']['newly_failing']) or 'none'}",
+                  f"Newly passing: {', '.join(comp['flips']['newly_passing']) or 'none'}",
+                  f"Regressions: {'; '.join(comp['failures']) or 'none'}"]
+        sig = comp.get("significance") or {}
+        if sig:
+            lines.append(f"Paired test ({sig.get('test')}, {sig.get('metric')}, n={sig.get('n')}): p={fmt(sig.get('p_value'))}")
+    if report["stale_gold"]:
+        lines += ["", "## Stale gold", ""]
+        for s in report["stale_gold"]:
+            near = s.get("nearest") or {}
+            lines.append(f"- `{s['id']}` ({s['doc']}): \"{s['quote']}\" -> nearest `{near.get('clause_id')}`: {near.get('text', '')}")
+    fails = [q for q in report["questions"] if q["passed"] is False]
+    lines += ["", f"## Failures ({len(fails)})", ""]
+    for q in fails:
+        missed = "; ".join(f"\"{c['quote']}\" ({c['doc']})" for c in q["missed"]) or "–"
+        cited = "; ".join(c["label"] or c["id"] for c in q["cited"]) or "nothing"
+        lines.append(f"- `{q['id']}` {q['question']}  \n  missed: {missed}  \n  cited: {cited}")
+    return "\n".join(lines) + "\n"
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def svg_bars(values: dict[str, float | None], title: str, width: int = 560) -> str:
+    """Horizontal bars, one per label, for values in [0, 1]."""
+    row, left = 22, 170
+    height = 30 + row * max(len(values), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+             f'height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, (label, v) in enumerate(values.items()):
+        y = 20 + i * row
+        w = 0 if v is None else max(0.0, min(1.0, v)) * (width - left - 60)
+        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(label)}</text>'
+                     f'<rect class="bar" x="{left}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="#4c78a8"/>'
+                     f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="12">{escape(fmt(v))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_histogram(samples: Sequence[float], title: str, bins: int = 12, width: int = 560) -> str:
+    height, pad = 180, 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+             f'height="{height + 2 * pad}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    if samples:
+        counts, edges = np.histogram(np.asarray(samples, dtype=float), bins=bins)
+        top = max(int(counts.max()), 1)
+        bw = (width - 2 * pad) / len(counts)
+        for i, c in enumerate(counts):
+            h = height * int(c) / top
+            parts.append(f'<rect class="bar" x="{pad + i * bw:.1f}" y="{pad + height - h:.1f}" width="{bw - 2:.1f}" '
+                         f'height="{h:.1f}" fill="#f58518"><title>{edges[i]:.0f}-{edges[i + 1]:.0f} ms: {int(c)}</title></rect>')
+        parts.append(f'<text x="{pad}" y="{height + pad + 18}" font-size="12">{edges[0]:.0f} ms</text>'
+                     f'<text x="{width - pad}" y="{height + pad + 18}" text-anchor="end" font-size="12">{edges[-1]:.0f} ms</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _metrics_table(report: dict[str, Any]) -> str:
+    systems = _systems(report)
+    head = "".join(f"<th>{escape(n)}</th>" for n in systems)
+    rows = []
+    for m in METRIC_NAMES:
+        arrow = "↓" if m in LOWER_IS_BETTER else "↑"
+        cells = "".join(f"<td>{escape(fmt(systems[n].get(m)))}</td>" for n in systems)
+        rows.append(f"<tr><th>{escape(m)} {arrow}</th>{cells}</tr>")
+    return f'<table class="metrics"><tr><th>metric</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def _comparison(comp: dict[str, Any] | None) -> str:
+    if not comp:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(m)}</td><td>{escape(fmt(d['baseline']))}</td><td>{escape(fmt(d['current']))}</td>"
+        f"<td>{escape(fmt(d['delta']))}</td></tr>" for m, d in comp["deltas"].items()
+    )
+    flips = comp["flips"]
+    sig = comp.get("significance") or {}
+    return (
+        "<h2>Against the baseline</h2>"
+        f"<table><tr><th>metric</th><th>baseline</th><th>now</th><th>delta</th></tr>{rows}</table>"
+        f"<p>Newly failing: {escape(', '.join(flips['newly_failing']) or 'none')}<br>"
+        f"Newly passing: {escape(', '.join(flips['newly_passing']) or 'none')}<br>"
+        f"Regressions: {escape('; '.join(comp['failures']) or 'none')}<br>"
+        f"Paired test: {escape(str(sig.get('test', '')))} on {escape(str(sig.get('metric', '')))}, "
+        f"p = {escape(fmt(sig.get('p_value')))}</p>"
+    )
+
+
+def _stale(report: dict[str, Any]) -> str:
+    if not report["stale_gold"]:
+        return ""
+    rows = []
+    for s in report["stale_gold"]:
+        near = s.get("nearest") or {}
+        rows.append(f"<tr><td>{escape(s['id'])}</td><td>{escape(s['doc'])}</td><td><q>{escape(s['quote'])}</q></td>"
+                    f"<td>{escape(str(near.get('label') or near.get('clause_id') or ''))}<br>"
+                    f"<q>{escape(str(near.get('text', '')))}</q></td></tr>")
+    return ("<h2>Stale gold</h2><table class=\"stale\"><tr><th>question</th><th>doc</th><th>gold quote</th>"
+            f"<th>nearest current clause</th></tr>{''.join(rows)}</table>")
+
+
+def _question_rows(report: dict[str, Any]) -> str:
+    rows = []
+    for q in _failures_first(report):
+        status = {True: "pass", False: "fail", None: "stale"}[q["passed"]]
+        gold = "".join(
+            f'<li class="{"hit" if c.get("rank") else "miss"}">{escape(c["doc"])} '
+            f'{"#" + str(c["rank"]) if c.get("rank") else "missed"}: <q>{escape(c["quote"])}</q></li>'
+            for c in q["matched"] + q["missed"]
+        ) or "<li>(unanswerable)</li>"
+        cited = "".join(
+            f"<li>{escape(c['label'] or c['id'])} [{escape(c['verdict'] or '-')}]: <q>{escape(c['quote'])}</q></li>"
+            for c in q["cited"]
+        ) or "<li>(nothing cited)</li>"
+        verdicts = ", ".join(f"{d}: {v}" for d, v in q["verdicts_given"].items())
+        rows.append(
+            f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><b>{status}</b></td>'
+            f'<td>{escape(q["question"])}</td><td><ul>{gold}</ul></td><td><ul>{cited}</ul></td>'
+            f'<td>{escape(verdicts)}{"<br>abstained" if q["abstained"] else ""}</td><td>{q["latency_ms"]:.0f}</td></tr>'
+        )
+    return ('<h2>Questions (failures first)</h2><table class="questions"><tr><th>id</th><th>question</th>'
+            f'<th>gold quote</th><th>cited</th><th>verdicts</th><th>ms</th></tr>{"".join(rows)}</table>')
+
+
+def render_html(report: dict[str, Any]) -> str:
+    recall = {t: v.get("citation_recall@5") for t, v in report["by_tag"].items()}
+    latency = [q["latency_ms"] for q in report["questions"]]
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
+             "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}q{font-style:italic}")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Eval report</title>'
+        f"<style>{style}</style></head><body>"
+        f"<h1>Eval report</h1><p>{report['n_questions']} questions · gold {escape(str(report.get('gold', '')))} · "
+        f"{escape(str(report.get('generated_at', '')))}</p>"
+        f"{_metrics_table(report)}{_comparison(report.get('comparison'))}"
+        f"<h2>Recall@5 per tag</h2>{svg_bars(recall, 'citation_recall@5 per tag')}"
+        f"<h2>Latency</h2>{svg_histogram(latency, 'latency per question (ms)')}"
+        f"{_stale(report)}{_question_rows(report)}</body></html>\n"
+    )

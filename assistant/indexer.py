@@ -1,0 +1,131 @@
+"""Ingest a corpus folder into the store: load -> chunk -> embed what changed -> write atomically.
+
+Incremental: a clause whose embedded text is unchanged reuses its stored vector, so re-ingesting an
+unchanged corpus embeds nothing. A document that fails to load keeps its previous clauses; a
+document removed from the corpus is removed from the index. One ingest at a time (a lock file).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .chunk import chunk_document
+from .embed import Embedder
+from .errors import IndexBusy
+from .ingest import load_corpus
+from .store import ClauseStore, embed_key
+from .types import Clause, Document, IngestProblem, IngestReport
+
+LOCK_FILE = ".ingest.lock"
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+class Indexer:
+    def __init__(self, store: ClauseStore, embedder: Embedder):
+        self.store = store
+        self.embedder = embedder
+
+    def lock(self) -> FileLock:
+        self.store.index_dir.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.store.index_dir / LOCK_FILE), timeout=0)
+
+    def run(self, corpus: Path, rebuild: bool = False, progress: bool = False) -> IngestReport:
+        t0 = time.perf_counter()
+        lock = self.lock()
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IndexBusy(
+                f"Another ingest is running on {self.store.index_dir}/ (lock file {LOCK_FILE}); "
+                "wait for it to finish, then try again."
+            ) from None
+        try:
+            return self._run(Path(corpus), rebuild, progress, t0)
+        finally:
+            lock.release()
+
+    def _run(self, corpus: Path, rebuild: bool, progress: bool, t0: float) -> IngestReport:
+        store = self.store
+        old_docs: dict[str, Document] = {}
+        old_clauses: dict[str, list[Clause]] = {}
+        if store.exists():
+            store.load()
+            old_docs = dict(store.documents)
+            for c in store.clauses:
+                old_clauses.setdefault(c.doc_id, []).append(c)
+
+        docs, problems = load_corpus(corpus)
+        problems = list(problems)
+        seen: dict[str, Document] = {}
+        for doc in docs:
+            if doc.doc_id in seen:
+                problems.append(IngestProblem(doc.meta.source_file,
+                                              f"duplicate doc id '{doc.doc_id}' (also {seen[doc.doc_id].meta.source_file})"))
+                continue
+            seen[doc.doc_id] = doc
+
+        # Documents that failed to load keep their previous version in the index.
+        failed_sources = {Path(p.path).name for p in problems}
+        for doc_id, old in old_docs.items():
+            if doc_id not in seen and Path(old.meta.source_file).name in failed_sources:
+                seen[doc_id] = old
+
+        new_docs = sorted(seen.values(), key=lambda d: d.doc_id)
+        all_clauses: list[Clause] = []
+        skipped = 0
+        for doc in new_docs:
+            old = old_docs.get(doc.doc_id)
+            if old is not None and old.content_hash == doc.content_hash and old.meta == doc.meta and not rebuild:
+                skipped += 1
+            if old is not None and doc is old:
+                all_clauses.extend(old_clauses.get(doc.doc_id, []))
+                continue
+            try:
+                all_clauses.extend(chunk_document(doc))
+            except Exception as exc:  # a chunker bug must not lose the rest of the corpus
+                problems.append(IngestProblem(doc.meta.source_file, f"could not be split into clauses: {exc}"))
+                all_clauses.extend(old_clauses.get(doc.doc_id, []))
+
+        keys = {c.clause_id: embed_key(c) for c in all_clauses}
+        reuse_ids = [] if rebuild else [cid for cid, k in keys.items() if store.embed_keys.get(cid) == k]
+        vectors = store.stored_vectors(reuse_ids) if reuse_ids else {}
+        to_embed = [c for c in all_clauses if c.clause_id not in vectors]
+
+        with _progress(progress) as bar:
+            if to_embed:
+                task = bar.add_task("Embedding clauses", total=len(to_embed)) if bar else None
+                bs = max(1, self.embedder.batch_size)
+                for i in range(0, len(to_embed), bs):
+                    batch = to_embed[i:i + bs]
+                    for clause, vec in zip(batch, self.embedder.encode([c.embed_text for c in batch])):
+                        vectors[clause.clause_id] = vec
+                    if bar:
+                        bar.advance(task, len(batch))
+            unchanged_store = (
+                not to_embed and store.exists() and not rebuild
+                and [c.clause_id for c in all_clauses] == [c.clause_id for c in store.clauses]
+                and all(store.by_id[c.clause_id] == c for c in all_clauses)
+                and {d.doc_id: d for d in new_docs} == store.documents
+            )
+            if not unchanged_store:
+                task = bar.add_task("Writing index", total=len(all_clauses)) if bar else None
+                store.write(new_docs, all_clauses, vectors, keys,
+                            on_progress=(lambda n: bar.advance(task, n)) if bar else None)
+
+        removed = len([d for d in old_docs if d not in seen])
+        return IngestReport(
+            docs=len(new_docs), clauses=len(all_clauses), embedded=len(to_embed), skipped=skipped,
+            removed=removed, failed=tuple(problems), seconds=time.perf_counter() - t0,
+        )

@@ -1,0 +1,283 @@
+"""Files -> cleaned ``Document``s, described by the corpus manifest (``manifest.toml``).
+
+The cleaned text is the one source of truth for every offset; ``content_hash`` is its sha256.
+``load_corpus`` never raises for one bad file: it reports an ``IngestProblem`` and goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import IngestError, ManifestError
+from .loaders import LOADERS, PAGED, Unreadable
+from .types import DocMeta, Document, IngestProblem
+
+MANIFEST_NAME = "manifest.toml"
+SUPPORTED_SUFFIXES = frozenset(LOADERS)
+UNNAMED_DISTRICT = "Not stated in the manifest"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+# --------------------------------------------------------------------------- cleaning
+_ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_DEBRIS = frozenset(
+    {
+        "skip to main content", "skip to content", "skip navigation", "instagram youtube",
+        "close (x)", "close", "interior", "back to top", "print this page", "print", "share",
+    }
+)
+_SOCIAL = frozenset({"facebook", "twitter", "instagram", "youtube", "linkedin", "tiktok", "pinterest", "x"})
+
+
+def is_debris(line: str) -> bool:
+    """A line of web-page chrome captured with the policy ("Skip to main content", ...)."""
+    low = line.strip().lower()
+    if low in _DEBRIS:
+        return True
+    words = low.split()
+    return bool(words) and len(words) <= 8 and all(w in _SOCIAL for w in words) and len(words) > 1
+
+
+def clean_text(raw: str) -> str:
+    """Normalise a captured policy text: debris lines and odd spaces out, one blank line at most."""
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\f", "\n").replace("\v", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = _ODD_SPACES.sub(" ", text)
+    out: list[str] = []
+    previous = ""
+    for line in text.split("\n"):
+        line = re.sub(r" {2,}", " ", line).strip()
+        if not line:
+            out.append("")
+            continue
+        if is_debris(line) or (line == previous and len(line) <= 200):
+            continue
+        out.append(line)
+        previous = line
+    cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+    return cleaned.strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def slugify(value: str) -> str:
+    """Lower-case ASCII slug: "Personal Use/Social Media" -> "personal-use-social-media"."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "doc"
+
+
+# --------------------------------------------------------------------------- manifest
+@dataclass(frozen=True)
+class _Manifest:
+    entries: dict[str, DocMeta]  # keyed by source file (relative to the corpus folder)
+    problems: list[IngestProblem]
+    broken: bool = False  # the TOML itself could not be read
+
+
+def _read_manifest(corpus_dir: Path) -> _Manifest:
+    path = corpus_dir / MANIFEST_NAME
+    if not path.exists():
+        return _Manifest({}, [])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return _Manifest({}, [IngestProblem(str(path), f"is not valid TOML ({exc})")], broken=True)
+    docs = data.get("documents", [])
+    if not isinstance(docs, list):
+        return _Manifest({}, [IngestProblem(str(path), "'documents' must be a list of [[documents]] tables")], True)
+    entries: dict[str, DocMeta] = {}
+    seen_ids: dict[str, str] = {}
+    problems: list[IngestProblem] = []
+    for number, entry in enumerate(docs, start=1):
+        try:
+            meta = _entry_to_meta(entry, number)
+        except ManifestError as exc:
+            where = str(corpus_dir / entry["file"]) if isinstance(entry, dict) and isinstance(entry.get("file"), str) else str(path)
+            problems.append(IngestProblem(where, exc.message))
+            continue
+        where = str(corpus_dir / meta.source_file)
+        if meta.doc_id in seen_ids:
+            problems.append(
+                IngestProblem(where, f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]})")
+            )
+            continue
+        if meta.source_file in entries:
+            problems.append(IngestProblem(where, f"is described twice in {MANIFEST_NAME}"))
+            continue
+        if not (corpus_dir / meta.source_file).is_file():
+            problems.append(
+                IngestProblem(where, f"is missing: the {MANIFEST_NAME} entry '{meta.doc_id}' points to a file that does not exist")
+            )
+            seen_ids[meta.doc_id] = meta.source_file
+            continue
+        seen_ids[meta.doc_id] = meta.source_file
+        entries[meta.source_file] = meta
+    return _Manifest(entries, problems)
+
+
+def _entry_to_meta(entry: Any, number: int) -> DocMeta:
+    where = f"{MANIFEST_NAME} entry #{number}"
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where} is not a table")
+    doc_id, file = entry.get("id"), entry.get("file")
+    if not isinstance(file, str) or not file.strip():
+        raise ManifestError(f"{where} has no 'file'")
+    if not isinstance(doc_id, str) or not _ID_RE.match(doc_id):
+        raise ManifestError(f"{where} has a missing or invalid 'id' (letters, digits, '.', '_', '-')")
+    dates: list[tuple[str, str]] = []
+    for d in entry.get("dates", []) or []:
+        if not isinstance(d, dict) or "date" not in d:
+            raise ManifestError(f"{where} ('{doc_id}') has a date without 'date'")
+        dates.append((str(d.get("kind", "dated")), str(d["date"])))
+    district = entry.get("district")
+    named = bool(entry.get("district_named", bool(district)))
+    return DocMeta(
+        doc_id=doc_id,
+        title=str(entry.get("title") or doc_id),
+        district=str(district) if district else UNNAMED_DISTRICT,
+        district_named=named,
+        state=entry.get("state"),
+        policy_number=str(entry["policy_number"]) if entry.get("policy_number") is not None else None,
+        short_name=str(entry.get("short_name") or ""),
+        dates=tuple(dates),
+        source_file=file.strip(),
+    )
+
+
+def load_manifest(corpus_dir: str | Path) -> dict[str, DocMeta]:
+    """The manifest's entries keyed by source file; raises ``ManifestError`` on any problem."""
+    manifest = _read_manifest(Path(corpus_dir))
+    if manifest.problems:
+        raise ManifestError("; ".join(str(p) for p in manifest.problems))
+    return manifest.entries
+
+
+# --------------------------------------------------------------------------- documents
+def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """Load and clean a file; returns the cleaned text and (page, start, end) for paged types."""
+    suffix = path.suffix.lower()
+    loader = LOADERS.get(suffix)
+    if loader is None:
+        raise Unreadable(f"has an unsupported file type '{suffix or '(none)'}'")
+    if not path.is_file():
+        raise Unreadable("does not exist")
+    try:
+        raw_pages = loader(path)
+    except OSError as exc:
+        raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc
+    cleaned = [clean_text(p.text) for p in raw_pages]
+    if suffix not in PAGED:
+        text = "\n\n".join(c for c in cleaned if c)
+        if not text:
+            raise Unreadable("is empty" if not any(p.text.strip() for p in raw_pages) else "has no text once page boilerplate is removed")
+        return text, ()
+    text, pages = "", []
+    for number, (raw, page) in enumerate(zip(raw_pages, cleaned, strict=True), start=1):
+        if not page:
+            continue
+        if text:
+            # A paragraph running over the page break goes on on the same line.
+            text += " " if raw.continues else "\n\n"
+        start = len(text)
+        text += page
+        pages.append((number, start, len(text)))
+    return text, tuple(pages)
+
+
+def _derived_meta(path: Path, text: str, source_file: str) -> DocMeta:
+    first = next((ln for ln in text.split("\n") if ln.strip()), path.stem)
+    title = first if len(first) <= 200 else first[:197].rstrip() + "..."
+    return DocMeta(
+        doc_id=slugify(path.stem),
+        title=title,
+        district=UNNAMED_DISTRICT,
+        district_named=False,
+        source_file=source_file,
+    )
+
+
+def load_text_as_document(text: str, meta: DocMeta) -> Document:
+    """A ``Document`` from text already in memory (cleaned here), e.g. for a policy diff."""
+    cleaned = clean_text(text)
+    return Document(meta=meta, text=cleaned, content_hash=content_hash(cleaned))
+
+
+def load_document(path: str | Path, meta: DocMeta | None = None) -> Document:
+    """Load, clean and describe one file; raises ``IngestError`` naming the file and the reason."""
+    p = Path(path)
+    try:
+        text, pages = _read_pages(p)
+    except Unreadable as exc:
+        err = IngestError(f"{p}: {exc.reason}")
+        err.path, err.reason = str(p), exc.reason  # type: ignore[attr-defined]
+        raise err from exc
+    if meta is None:
+        meta = _derived_meta(p, text, p.name)
+    return Document(meta=meta, text=text, content_hash=content_hash(text), pages=pages)
+
+
+def _is_document_file(path: Path) -> bool:
+    name = path.name.lower()
+    if name.startswith((".", "readme", "manifest.", "~$")):
+        return False
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def corpus_files(corpus_dir: str | Path) -> list[Path]:
+    """The document files of a corpus folder (recursively), in a stable order."""
+    root = Path(corpus_dir)
+    files = [
+        f for f in root.rglob("*")
+        if f.is_file() and _is_document_file(f) and not any(part.startswith(".") for part in f.relative_to(root).parts)
+    ]
+    return sorted(files, key=lambda f: f.relative_to(root).as_posix())
+
+
+def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[IngestProblem]]:
+    """Every document of a corpus folder, and one ``IngestProblem`` per file that failed."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        return [], [IngestProblem(str(root), "is not a folder")]
+    manifest = _read_manifest(root)
+    problems = list(manifest.problems)
+    failed_files = {p.path for p in problems}
+    docs: list[Document] = []
+    ids: dict[str, str] = {m.doc_id: m.source_file for m in manifest.entries.values()}
+    for path in corpus_files(root):
+        rel = path.relative_to(root).as_posix()
+        if str(path) in failed_files:
+            continue
+        if manifest.broken:
+            problems.append(IngestProblem(str(path), f"not ingested: {MANIFEST_NAME} could not be read"))
+            continue
+        meta = manifest.entries.get(rel)
+        try:
+            doc = load_document(path, meta)
+        except IngestError as exc:
+            problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
+            continue
+        if meta is None:
+            doc = Document(
+                meta=_derived_meta(path, doc.text, rel), text=doc.text, content_hash=doc.content_hash, pages=doc.pages
+            )
+            if doc.doc_id in ids:
+                problems.append(
+                    IngestProblem(str(path), f"its derived doc id '{doc.doc_id}' is already used by {ids[doc.doc_id]}")
+                )
+                continue
+            ids[doc.doc_id] = rel
+        docs.append(doc)
+    return docs, problems

@@ -1,0 +1,117 @@
+"""Keyword side of retrieval: a BM25 index (bm25s, Snowball stemming) over the clauses' embedded
+text, plus the word statistics (idf) that the scope judge uses to tell whether a clause speaks to a
+question's words. Built in memory from the store's records (milliseconds for hundreds of clauses).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from .expand import expansions
+from .types import Clause
+
+# Words that say nothing about what a question is about, in this domain.
+GENERIC = {
+    "can", "could", "would", "may", "might", "must", "shall", "should", "allow", "allowed", "ok", "okay",
+    "i", "im", "me", "my", "we", "our", "us", "you", "your", "it", "is", "are", "am", "be", "do", "does",
+    "did", "get", "got", "go", "let", "want", "need", "someone", "anyone", "thing", "things", "still",
+    "employee", "employees", "staff", "teacher", "teachers", "district", "districts", "school", "schools",
+    "policy", "policies", "rule", "rules", "board", "anything", "something", "way", "okay", "fine",
+    "really", "just", "also", "even", "ever", "never", "always", "what", "whats", "which", "who", "how",
+    "when", "where", "why", "there", "here", "about", "say", "says", "said", "tell", "allowed", "r", "u",
+    "ur", "im", "pls", "please", "hey", "yes", "no", "not", "ever", "use", "using", "new", "one",
+}
+
+
+class Analyzer:
+    """Tokenise + stem the same way for the index, the queries and the scope judge."""
+
+    def __init__(self) -> None:
+        self.stemmer = Stemmer.Stemmer("english")
+
+    def tokens(self, text: str) -> list[str]:
+        out = bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False)
+        return [t for t in out[0] if t]
+
+    def content_terms(self, text: str) -> list[str]:
+        """Stemmed words of a question that say what it is about (generic words dropped), in order."""
+        words = [w for w in bm25s.tokenize([text.lower()], stopwords="en", return_ids=False,
+                                           show_progress=False)[0] if w and w not in GENERIC]
+        seen: list[str] = []
+        for stem in self.stemmer.stemWords(words):
+            if stem not in seen:
+                seen.append(stem)
+        return seen
+
+
+class LexicalIndex:
+    """BM25 over clauses, filterable by doc id, with per-clause stem sets and idf."""
+
+    def __init__(self, clauses: Sequence[Clause], analyzer: Analyzer | None = None):
+        self.analyzer = analyzer or Analyzer()
+        self.clauses = list(clauses)
+        self.ids = [c.clause_id for c in self.clauses]
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        self.doc_of = np.array([c.doc_id for c in self.clauses], dtype=object)
+        token_lists = [self.analyzer.tokens(c.embed_text) or ["_empty_"] for c in self.clauses]
+        self.stems = [set(t) for t in token_lists]
+        self.bm25 = bm25s.BM25()
+        if self.clauses:
+            self.bm25.index(token_lists, show_progress=False)
+        n = max(1, len(self.clauses))
+        df: dict[str, int] = {}
+        for s in self.stems:
+            for t in s:
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no clause uses weighs most
+
+    def search(self, query: str, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        if not self.clauses:
+            return []
+        tokens = [t for t in self.analyzer.tokens(query) if t in self.bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        if doc_ids is not None:
+            mask = np.isin(self.doc_of, list(doc_ids))
+            scores = np.where(mask, scores, 0.0)
+        order = np.argsort(-scores)[:k]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def coverage(self, terms: Sequence[str], term_expansions: dict[str, set[str]], clause_id: str) -> float:
+        """Idf-weighted share of the question's terms that the clause (with its context) uses,
+        a term counting as used when the clause has it or one of its expansions."""
+        if not terms:
+            return 0.0
+        stems = self.stems[self.position[clause_id]]
+        total = matched = 0.0
+        for t in terms:
+            w = self.idf.get(t, self.unseen_idf)
+            total += w
+            if t in stems or term_expansions.get(t, set()) & stems:
+                matched += w
+        return matched / total if total else 0.0
+
+    def term_expansions(self, terms: Sequence[str]) -> dict[str, set[str]]:
+        """For each question term, the stems of its policy-word expansions."""
+        out: dict[str, set[str]] = {}
+        stem = self.analyzer.stemmer.stemWord
+        from .expand import SYNONYMS
+
+        for key, extra in SYNONYMS.items():
+            if " " in key or not extra:
+                continue
+            k = stem(key)
+            if k in terms:
+                out.setdefault(k, set()).update(self.analyzer.tokens(extra))
+        return out
+
+    def phrase_expansions(self, question: str) -> set[str]:
+        """Stems added by multi-word staff phrases ("group chat") found in the question."""
+        return {t for e in expansions(question) for t in self.analyzer.tokens(e)}

@@ -1,0 +1,279 @@
+"""File loaders: one function per file type, each turning a file into raw text pages.
+
+A loader raises ``Unreadable(reason)`` with a reason meant for people ("is encrypted", ...);
+``ingest`` adds the file name. Cleaning and offsets are ``ingest``'s job, not the loaders'.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# An item or bullet marker at the start of a line (shared with the PDF paragraph rebuilder).
+MARKER_RE = re.compile(
+    r"^(?:[-–—]\s*)?(?:\d{1,3}[.)]|[A-Za-z][.)]|\((?:\d{1,3}|[A-Za-z]|[ivx]{1,4})\)|[IVXL]{2,6}\.)\s+"
+    r"|^[•·▪◦●○■□➢►✓*-]\s+"
+)
+_TERMINAL = tuple(".!?:;\"”’)]")
+
+
+@dataclass(frozen=True)
+class Page:
+    """The raw text of one page; ``continues``: its first line goes on the previous page's paragraph."""
+
+    text: str
+    continues: bool = False
+
+
+class Unreadable(Exception):
+    """A file that cannot be turned into text; ``reason`` completes "<file> ..."."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- plain text
+def load_text_file(path: Path) -> list[Page]:
+    """.txt / .md: UTF-8 (with or without BOM; UTF-16 with a BOM), never binary."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise Unreadable("is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable("cannot be decoded as UTF-8 text") from None
+    else:
+        if b"\x00" in data:
+            raise Unreadable("looks like a binary file, not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            if _control_ratio(data.decode("latin-1")) > 0.05:
+                raise Unreadable("looks like a binary file, not text") from None
+            raise Unreadable("cannot be decoded as UTF-8 text") from None
+    if _control_ratio(text) > 0.05:
+        raise Unreadable("looks like a binary file, not text")
+    return [Page(text)]
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    return bad / len(text)
+
+
+# --------------------------------------------------------------------------- HTML
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "svg", "head", "form", "button")
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+    "li", "table", "tr", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption", "address",
+    "hr", "br", "body", "html", "td", "th", "caption",
+}
+
+
+def load_html_file(path: Path) -> list[Page]:
+    """.html / .htm: page chrome dropped, one line per block element, list markers as shown."""
+    try:
+        from bs4 import BeautifulSoup, NavigableString, Tag
+    except ImportError as exc:  # pragma: no cover - dependency is declared
+        raise Unreadable("needs beautifulsoup4 to be read (pip install beautifulsoup4)") from exc
+    data = path.read_bytes()
+    if not data.strip():
+        raise Unreadable("is empty")
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise Unreadable("looks like a binary file, not HTML")
+    soup = BeautifulSoup(data, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = re.sub(r"\s+", " ", "".join(current)).strip()
+        current.clear()
+        if line:
+            lines.append(line)
+
+    def walk(node: Tag, depth: int) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child).__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
+                    continue
+                current.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name.lower()
+            if name in ("ol", "ul"):
+                flush()
+                _walk_list(child, depth)
+                continue
+            if name in _BLOCK_TAGS:
+                flush()
+                walk(child, depth)
+                flush()
+            else:
+                walk(child, depth)
+
+    def _walk_list(lst: Tag, depth: int) -> None:
+        ordered = lst.name.lower() == "ol"
+        kind = (lst.get("type") or "1") if ordered else ""
+        try:
+            n = int(lst.get("start") or 1)
+        except ValueError:
+            n = 1
+        for li in lst.find_all("li", recursive=False):
+            marker = _list_marker(kind, n) if ordered else "•"
+            prefix = "- " if depth > 0 else ""
+            flush()
+            current.append(f"{prefix}{marker} ")
+            walk(li, depth + 1)
+            flush()
+            n += 1
+
+    walk(soup, 0)
+    flush()
+    return [Page("\n".join(lines))]
+
+
+def _list_marker(kind: str, n: int) -> str:
+    if kind in ("a", "A") and 1 <= n <= 26:
+        letter = chr(ord("a") + n - 1)
+        return f"{letter.upper() if kind == 'A' else letter}."
+    return f"{n}."
+
+
+# --------------------------------------------------------------------------- PDF
+def load_pdf_file(path: Path) -> list[Page]:
+    """.pdf: text per page (pypdf), wrapped lines re-joined into one line per paragraph."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    if path.stat().st_size == 0:
+        raise Unreadable("is empty")
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - missing crypto backend, bad key...
+                ok = 0
+            if not ok:
+                raise Unreadable("is encrypted (a password is needed to read it)")
+        pages = list(reader.pages)
+    except Unreadable:
+        raise
+    except (PdfReadError, Exception) as exc:  # noqa: BLE001 - pypdf raises many kinds
+        raise Unreadable(f"is not a readable PDF ({type(exc).__name__})") from exc
+    texts: list[Page] = []
+    wrapped = False  # the previous page's last line was cut by the page end
+    for number, page in enumerate(pages, start=1):
+        try:
+            raw = page.extract_text(extraction_mode="layout")
+        except Exception:  # noqa: BLE001 - fall back to the plain extractor
+            try:
+                raw = page.extract_text()
+            except Exception as exc:  # noqa: BLE001
+                raise Unreadable(f"is not a readable PDF (page {number}: {type(exc).__name__})") from exc
+        text, ends_full = rebuild_paragraphs(raw or "")
+        first = text.lstrip().split("\n", 1)[0]
+        continues = wrapped and bool(first) and not MARKER_RE.match(first) and not _looks_like_heading_line(first)
+        texts.append(Page(text, continues))
+        wrapped = ends_full if text.strip() else wrapped
+    if not any(t.text.strip() for t in texts):
+        raise Unreadable("has no extractable text (image-only or empty PDF)")
+    return texts
+
+
+_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNORECASE)
+
+
+def rebuild_paragraphs(raw: str) -> tuple[str, bool]:
+    """Join lines a PDF wrapped back into one line per paragraph.
+
+    A line is joined to the next when no blank line lies between them, the next line does not
+    start an item or bullet, and the line is "full" (at least 70% of the page's longest line), i.e.
+    it was wrapped rather than ended, or it ends mid-sentence and the next line starts lower-case. Bare page numbers are dropped. Also returns whether the page's
+    last line was wrapped (full and not ending a sentence), i.e. its paragraph goes on overleaf.
+    """
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in raw.splitlines()]
+    lines = ["" if _PAGE_NUMBER_RE.match(ln) else ln for ln in lines]
+    widest = max((len(ln) for ln in lines), default=0)
+    out: list[str] = []
+    joinable = False
+    for ln in lines:
+        if not ln:
+            out.append("")
+            joinable = False
+            continue
+        lower_after_open = bool(out and out[-1]) and ends_open(out[-1]) and ln[:1].islower()
+        if (joinable or lower_after_open) and out and not MARKER_RE.match(ln):
+            out[-1] = f"{out[-1]} {ln}"
+        else:
+            out.append(ln)
+        joinable = len(ln) >= 0.7 * widest and not _looks_like_heading_line(ln)
+    last = next((ln for ln in reversed(lines) if ln), "")
+    return "\n".join(out), joinable and ends_open(last)
+
+
+def _looks_like_heading_line(line: str) -> bool:
+    return len(line) < 60 and not line.endswith(_TERMINAL)
+
+
+def ends_open(line: str) -> bool:
+    """True when a line does not end a sentence (a wrapped line, not a paragraph's last)."""
+    return bool(line) and not line.rstrip().endswith(_TERMINAL)
+
+
+# --------------------------------------------------------------------------- DOCX
+def load_docx_file(path: Path) -> list[Page]:
+    """.docx: one line per paragraph (body paragraphs and table cells, in order)."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    if path.stat().st_size == 0:
+        raise Unreadable("is empty")
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise Unreadable("is not a readable Word (.docx) file") from exc
+    lines: list[str] = []
+    counter = 0
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    lines.extend(p.text for p in cell.paragraphs)
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
+        text = block.text
+        if style.startswith("List Bullet") and text.strip() and not MARKER_RE.match(text):
+            text = f"• {text}"
+        elif style.startswith("List Number") and text.strip() and not MARKER_RE.match(text):
+            counter += 1
+            text = f"{counter}. {text}"
+        if not style.startswith("List Number") and text.strip():
+            counter = 0
+        lines.append(text)
+    return [Page("\n".join(lines))]
+
+
+LOADERS: dict[str, Callable[[Path], list[Page]]] = {
+    ".txt": load_text_file,
+    ".md": load_text_file,
+    ".html": load_html_file,
+    ".htm": load_html_file,
+    ".pdf": load_pdf_file,
+    ".docx": load_docx_file,
+}
+PAGED = {".pdf"}

@@ -1,0 +1,165 @@
+"""``Assistant``: the one facade the faces (cli, web, evaluation) use. It owns the embedder, the
+store, the retriever and the answerers; it loads them once and answers many questions."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .answer import ExtractiveAnswerer
+from .config import Settings
+from .embed import Embedder
+from .errors import InvalidQuestion, NotFound
+from .indexer import Indexer
+from .retrieve import HybridRetriever
+from .store import ClauseStore
+from .types import Answer, Clause, DocMeta, Document, IngestReport
+
+log = logging.getLogger(__name__)
+
+
+def check_question(question: Any, max_chars: int) -> str:
+    """The question stripped, or ``InvalidQuestion`` with a message for people."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestion("Please type a question, for example: Can I friend a student on Facebook?")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise InvalidQuestion(
+            f"That question is {len(question):,} characters long; the limit is {max_chars:,}. Please shorten it."
+        )
+    return question
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder, store: ClauseStore, llm: Any = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.llm = llm
+        self._lock = threading.RLock()
+        self._feedback: Any = None
+        self._build()
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, embedder: Embedder | None = None,
+             require_index: bool = True) -> "Assistant":
+        """Load the model and the index once. Raises ``IndexMissing`` when there is no index."""
+        settings = settings or Settings()
+        embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
+        store = ClauseStore(settings.index, settings.chroma_url, settings.collection)
+        if require_index or store.exists():
+            store.load()
+        llm = None
+        if settings.llm_backend != "none":
+            from .answer_llm import build_llm
+
+            llm = build_llm(settings)
+        return cls(settings, embedder, store, llm=llm)
+
+    def _build(self) -> None:
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings) if self.store.clauses else None
+        self.extractive = ExtractiveAnswerer(self.store.documents, self.settings)
+        if self.llm is not None:
+            from .answer_llm import LLMAnswerer
+
+            self.answerer: Any = LLMAnswerer(self.llm, self.extractive)
+        else:
+            self.answerer = self.extractive
+
+    def refresh(self) -> bool:
+        """Pick up an index another process re-ingested (cheap stat on every question)."""
+        with self._lock:
+            if self.store.changed_on_disk():
+                self.store.load()
+                self._build()
+                return True
+        return False
+
+    @property
+    def ready(self) -> bool:
+        return self.retriever is not None
+
+    # -- questions ------------------------------------------------------------------------------
+    def resolve_district(self, district: str | None) -> str | None:
+        """A doc id, or a district/short name naming exactly one document; None for all."""
+        if district is None or not str(district).strip() or str(district).strip().lower() == "all":
+            return None
+        key = str(district).strip()
+        docs = self.store.documents
+        if key in docs:
+            return key
+        low = key.lower()
+        matches = [d for d, doc in docs.items()
+                   if low in (doc.meta.district.lower(), doc.meta.short_name.lower(), doc.meta.title.lower())]
+        if len(matches) == 1:
+            return matches[0]
+        raise NotFound(f"Unknown district '{key}'. Known: {', '.join(sorted(docs))}.")
+
+    def check_question(self, question: Any) -> str:
+        return check_question(question, self.settings.max_question_chars)
+
+    def ask(self, question: str, district: str | None = None) -> Answer:
+        t0 = time.perf_counter()
+        question = self.check_question(question)
+        self.refresh()
+        if self.retriever is None:
+            from .errors import IndexMissing
+
+            raise IndexMissing("The index is empty: run `policy-assistant ingest` first.")
+        doc_id = self.resolve_district(district)
+        if doc_id is None:
+            answer = self.answerer.answer(question, self.retriever.retrieve(question))
+        else:
+            mine = self.retriever.retrieve(question, [doc_id])
+            rest = [d for d in self.store.documents if d != doc_id]
+            others = self.retriever.retrieve(question, rest) if rest else None
+            answer = self.answerer.answer(question, mine, district=doc_id, others=others)
+        return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+    # -- documents and clauses ------------------------------------------------------------------
+    def documents(self) -> list[DocMeta]:
+        return [d.meta for d in sorted(self.store.documents.values(), key=lambda d: d.doc_id)]
+
+    def clause_counts(self) -> dict[str, int]:
+        counts = {d: 0 for d in self.store.documents}
+        for c in self.store.clauses:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+        return counts
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.store.documents[doc_id]
+        except KeyError:
+            raise NotFound(f"No document '{doc_id}'. Known: {', '.join(sorted(self.store.documents))}.") from None
+
+    def clauses(self, doc_id: str) -> list[Clause]:
+        self.document(doc_id)
+        return [c for c in self.store.clauses if c.doc_id == doc_id]
+
+    def clause(self, clause_id: str) -> Clause:
+        try:
+            return self.store.by_id[clause_id]
+        except KeyError:
+            raise NotFound(f"No clause '{clause_id}'.") from None
+
+    # -- ingest and feedback --------------------------------------------------------------------
+    def ingest(self, corpus: Path | None = None, rebuild: bool = False, progress: bool = False) -> IngestReport:
+        with self._lock:
+            report = Indexer(self.store, self.embedder).run(Path(corpus or self.settings.corpus), rebuild, progress)
+            if self.store.exists():
+                self.store.load()
+            self._build()
+            return report
+
+    @property
+    def feedback(self) -> Any:
+        if self._feedback is None:
+            from .web.feedback import FeedbackStore  # TODO(lead): move to assistant/feedback.py
+
+            self._feedback = FeedbackStore(self.settings.feedback_db or self.settings.index / "feedback.sqlite3")
+        return self._feedback

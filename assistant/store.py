@@ -1,0 +1,241 @@
+"""Persisted index: clause vectors in Chroma (through llama-index's ``ChromaVectorStore``) and the
+clause/document records in ``<index>/clauses.json``, all keyed by ``clause_id``.
+
+Atomicity: every ingest writes a *new* Chroma collection (``<name>_v<N>``), copying the vectors of
+unchanged clauses from the active one, and only then replaces ``clauses.json`` (which names the
+active collection) with ``os.replace``. A run that fails or is killed part-way leaves the previous
+records and collection untouched and queryable; its half-written collection is dropped next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import ConfigError, IndexMissing
+from .types import Clause, DocMeta, Document
+
+RECORDS_FILE = "clauses.json"
+RECORDS_VERSION = 1
+
+
+# ---- (de)serialisation ------------------------------------------------------------------------
+
+def meta_from_dict(d: dict[str, Any]) -> DocMeta:
+    d = dict(d)
+    d["dates"] = tuple((x["kind"], x["date"]) if isinstance(x, dict) else tuple(x) for x in d.get("dates", ()))
+    return DocMeta(**d)
+
+
+def doc_to_dict(doc: Document) -> dict[str, Any]:
+    return {"meta": doc.meta.to_dict(), "text": doc.text, "content_hash": doc.content_hash,
+            "pages": [list(p) for p in doc.pages]}
+
+
+def doc_from_dict(d: dict[str, Any]) -> Document:
+    return Document(meta=meta_from_dict(d["meta"]), text=d["text"], content_hash=d["content_hash"],
+                    pages=tuple(tuple(p) for p in d.get("pages", ())))
+
+
+def clause_from_dict(d: dict[str, Any]) -> Clause:
+    d = dict(d)
+    d["section_path"] = tuple(d.get("section_path", ()))
+    return Clause(**d)
+
+
+def embed_key(clause: Clause) -> str:
+    """What decides whether a stored vector can be reused: the exact text that was embedded."""
+    return hashlib.sha256(clause.embed_text.encode("utf-8")).hexdigest()
+
+
+# ---- Chroma ------------------------------------------------------------------------------------
+
+def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        if not url.hostname:
+            raise ConfigError(f"Chroma URL '{chroma_url}' has no host; use http://HOST:PORT")
+        port = url.port or (443 if url.scheme == "https" else 8000)
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https", settings=settings)
+        except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
+            raise ConfigError(f"Cannot reach the Chroma server at {chroma_url}: {exc}") from exc
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+
+
+class ClauseStore:
+    """Reads and writes the index. Query side: ``dense_search``; write side: ``write``."""
+
+    def __init__(self, index_dir: Path, chroma_url: str | None = None, collection: str = "policy_clauses"):
+        self.index_dir = Path(index_dir)
+        self.chroma_url = chroma_url or None
+        self.prefix = collection
+        self._client: Any = None
+        self._vector_store: Any = None
+        self._records_mtime: float | None = None
+        self.collection_name: str | None = None
+        self.documents: dict[str, Document] = {}
+        self.clauses: list[Clause] = []
+        self.by_id: dict[str, Clause] = {}
+        self.embed_keys: dict[str, str] = {}
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def records_path(self) -> Path:
+        return self.index_dir / RECORDS_FILE
+
+    def exists(self) -> bool:
+        return self.records_path.is_file()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = chroma_client(self.index_dir, self.chroma_url)
+        return self._client
+
+    def load(self) -> "ClauseStore":
+        if not self.exists():
+            raise IndexMissing(
+                f"No index at {self.index_dir}/ yet: run `policy-assistant ingest` first."
+            )
+        stat = self.records_path.stat()
+        data = json.loads(self.records_path.read_text(encoding="utf-8"))
+        self.documents = {d["meta"]["doc_id"]: doc_from_dict(d) for d in data["documents"]}
+        self.clauses = [clause_from_dict(c) for c in data["clauses"]]
+        self.by_id = {c.clause_id: c for c in self.clauses}
+        self.embed_keys = dict(data.get("embed_keys", {}))
+        self.collection_name = data["collection"]
+        self._vector_store = None
+        self._records_mtime = stat.st_mtime_ns
+        return self
+
+    def changed_on_disk(self) -> bool:
+        try:
+            return self.records_path.stat().st_mtime_ns != self._records_mtime
+        except FileNotFoundError:
+            return False
+
+    @property
+    def vector_store(self) -> Any:
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            if self.collection_name is None:
+                self.load()
+            try:
+                collection = self.client.get_collection(self.collection_name)
+            except Exception as exc:
+                raise IndexMissing(
+                    f"The index names Chroma collection '{self.collection_name}', which the store does "
+                    f"not hold: run `policy-assistant ingest --rebuild`."
+                ) from exc
+            self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        return self._vector_store
+
+    def dense_search(self, vector: np.ndarray, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """(clause_id, cosine similarity) best first; ``doc_ids`` filters inside Chroma."""
+        from llama_index.core.vector_stores.types import (
+            FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery)
+
+        filters = None
+        if doc_ids is not None:
+            ids = sorted(set(doc_ids))
+            if not ids:
+                return []
+            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=ids, operator=FilterOperator.IN)])
+        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
+        result = self.vector_store.query(query)
+        # ChromaVectorStore reports exp(-distance); our collections use cosine distance.
+        sims = [1.0 - (-np.log(s)) if s > 0 else -1.0 for s in (result.similarities or [])]
+        return [(cid, float(sim)) for cid, sim in zip(result.ids or [], sims) if cid in self.by_id]
+
+    def stored_vectors(self, clause_ids: list[str]) -> dict[str, np.ndarray]:
+        if not clause_ids or self.collection_name is None:
+            return {}
+        got = self.vector_store.client.get(ids=clause_ids, include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(
+        self,
+        documents: list[Document],
+        clauses: list[Clause],
+        vectors: dict[str, np.ndarray],
+        embed_keys: dict[str, str],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Write a complete new version (new collection, then the records file), then drop the old."""
+        from llama_index.core.schema import TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        old_name = self.collection_name if self.exists() else None
+        new_name = self._next_collection_name()
+        collection = self.client.create_collection(new_name, metadata={"hnsw:space": "cosine"})
+        store = ChromaVectorStore(chroma_collection=collection)
+        nodes = []
+        for clause in clauses:
+            nodes.append(TextNode(
+                id_=clause.clause_id,
+                text=clause.embed_text,
+                embedding=vectors[clause.clause_id].tolist(),
+                metadata={"doc_id": clause.doc_id, "label": clause.label, "start": clause.start,
+                          "end": clause.end, "kind": clause.kind},
+                excluded_embed_metadata_keys=["doc_id", "label", "start", "end", "kind"],
+            ))
+        for i in range(0, len(nodes), 256):
+            store.add(nodes[i:i + 256])
+            if on_progress:
+                on_progress(len(nodes[i:i + 256]))
+        records = {
+            "version": RECORDS_VERSION,
+            "collection": new_name,
+            "documents": [doc_to_dict(d) for d in documents],
+            "clauses": [asdict(c) for c in clauses],
+            "embed_keys": embed_keys,
+        }
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".clauses.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(records, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.records_path)  # the switch: atomic on POSIX
+        self.load()
+        # Keep the previous version one more round: a serving process switches on its next question.
+        self.drop_stale_collections(keep={new_name, old_name})
+
+    def _next_collection_name(self) -> str:
+        existing = self._collection_names()
+        n = 1
+        for name in existing:
+            if name.startswith(f"{self.prefix}_v"):
+                try:
+                    n = max(n, int(name.rsplit("_v", 1)[1]) + 1)
+                except ValueError:
+                    continue
+        return f"{self.prefix}_v{n}"
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def drop_stale_collections(self, keep: set[str | None]) -> None:
+        """Delete our collections not in ``keep`` (older versions, half-written ones)."""
+        for name in self._collection_names():
+            if name.startswith(f"{self.prefix}_v") and name not in keep:
+                try:
+                    self.client.delete_collection(name)
+                except Exception:  # another process may have removed it already
+                    pass

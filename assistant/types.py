@@ -1,0 +1,219 @@
+"""Frozen, typed records that flow one way: Document -> Clause -> Hit -> Citation/Finding -> Answer.
+
+Every module and every face (cli, api, ui, eval) shares these types. ``clause_id`` is identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# The seven verdict labels, strongest restriction first. "not addressed" is not a verdict of a
+# clause: it is what a district gets when none of its clauses is cited.
+VERDICTS: tuple[str, ...] = (
+    "prohibited",
+    "discouraged",
+    "conditional",
+    "required",
+    "recommended",
+    "permitted",
+    "informational",
+)
+NOT_ADDRESSED = "not addressed"
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What the manifest (or, without an entry, the file itself) says about one document."""
+
+    doc_id: str
+    title: str
+    district: str  # display name; where the text names no district it says so, never invents one
+    district_named: bool = True  # False when the text does not name the district
+    state: str | None = None
+    policy_number: str | None = None
+    short_name: str = ""  # used in citation labels, e.g. "CHSD 230 Policy 5.125"
+    dates: tuple[tuple[str, str], ...] = ()  # (kind, ISO date), e.g. ("revised", "2023-08-17")
+    source_file: str = ""  # path relative to the corpus folder
+
+    @property
+    def label_name(self) -> str:
+        return self.short_name or self.title or self.doc_id
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["dates"] = [{"kind": k, "date": v} for k, v in self.dates]
+        return d
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded, cleaned document. ``text`` is the single source of truth for every offset."""
+
+    meta: DocMeta
+    text: str
+    content_hash: str  # sha256 of ``text``
+    pages: tuple[tuple[int, int, int], ...] = ()  # (page number from 1, start, end) for PDFs
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+    def page_at(self, offset: int) -> int | None:
+        for number, start, end in self.pages:
+            if start <= offset < end:
+                return number
+        return None
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One unit of a policy (a numbered/lettered item, a bullet, a paragraph, or a sentence run of
+    a long one), with exact offsets: ``document.text[start:end] == text``."""
+
+    clause_id: str  # stable: doc id + structural path, e.g. "chsd230-5125/personal-electronic-communications-social-media-use/8"
+    doc_id: str
+    text: str  # the clause alone: what is quoted
+    start: int
+    end: int
+    label: str  # human citation label, e.g. "CHSD 230 Policy 5.125 > Personal ... Use > item 8"
+    section_path: tuple[str, ...] = ()  # headings above the clause, outermost first
+    item: str | None = None  # "8", "A", "b", "bullet 3", None for a plain paragraph
+    part: int | None = None  # 1, 2, ... when a long clause was split at sentence boundaries
+    page: int | None = None  # PDF page number (from 1)
+    kind: str = "paragraph"  # "item" | "bullet" | "paragraph"
+    context: str = ""  # heading context (and the lead-in sentence of a list) prepended for embedding
+    content_hash: str = ""  # sha256 of ``text``
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and keyword-indexed: the clause with its heading context."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["section_path"] = list(self.section_path)
+        return d
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one clause rules, with the phrase that triggered it (verbatim from the clause text)."""
+
+    label: str  # one of VERDICTS
+    evidence: str = ""  # the triggering phrase, e.g. "should not"
+    evidence_start: int = -1  # offset of ``evidence`` inside the clause text, -1 if none
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved clause and its scores. Fusion and de-duplication key on ``clause.clause_id``."""
+
+    clause: Clause
+    score: float  # fused score (reciprocal-rank fusion)
+    dense_rank: int | None = None  # 1-based, None if the dense retriever did not return it
+    lexical_rank: int | None = None
+    similarity: float = 0.0  # cosine similarity of the query and the clause's embedded text
+    coverage: float = 0.0  # share (idf-weighted) of the question's words the clause speaks to
+
+
+@dataclass(frozen=True)
+class Citation:
+    clause_id: str
+    doc_id: str
+    label: str
+    quote: str  # == document.text[start:end], checked at answer time
+    start: int
+    end: int
+    verdict: str
+    evidence: str
+    score: float
+    district: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """How one district (one document) rules on the question."""
+
+    doc_id: str
+    district: str
+    verdict: str
+    citations: tuple[Citation, ...] = ()
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "district": self.district,
+            "title": self.title,
+            "verdict": self.verdict,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The one answer type every face renders. ``citations`` is the ranking the eval scores."""
+
+    question: str
+    district: str | None  # the district filter (a doc id), or None
+    abstained: bool
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    not_addressed: tuple[str, ...] = ()  # doc ids
+    citations: tuple[Citation, ...] = ()  # every cited clause, best first
+    related: tuple[Citation, ...] = ()  # nearest clauses shown under "related" when abstaining
+    other_districts: tuple[Finding, ...] = ()  # with a filter: the other districts' findings
+    latency_ms: float = 0.0
+    answer_id: str = ""
+    backend: str = "extractive"  # "extractive" or the LLM backend that wrote the summary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "district": self.district,
+            "abstained": self.abstained,
+            "summary": self.summary,
+            "findings": [f.to_dict() for f in self.findings],
+            "not_addressed": list(self.not_addressed),
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "other_districts": [f.to_dict() for f in self.other_districts],
+            "latency_ms": self.latency_ms,
+            "answer_id": self.answer_id,
+            "backend": self.backend,
+        }
+
+
+@dataclass(frozen=True)
+class IngestProblem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    docs: int = 0
+    clauses: int = 0
+    embedded: int = 0  # clauses whose embeddings were computed this run
+    skipped: int = 0  # documents unchanged since the last ingest
+    removed: int = 0  # documents deleted from the index
+    failed: tuple[IngestProblem, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary_line(self) -> str:
+        return (
+            f"docs={self.docs} clauses={self.clauses} embedded={self.embedded} "
+            f"skipped={self.skipped} removed={self.removed} failed={len(self.failed)} "
+            f"seconds={self.seconds:.1f}"
+        )

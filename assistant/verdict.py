@@ -1,0 +1,358 @@
+"""Normative language -> ``Verdict(label, evidence, evidence_start)``; pure regex, no model.
+
+A clause is split into sentences; each sentence gets a label from its trigger phrases (modal
+verbs, "is prohibited", conditions such as "without written permission"), with their negation
+scope. The clause's verdict is the strongest employee-directed sentence, by ``CLAUSE_PRECEDENCE``:
+a condition inside a prohibition > prohibited > discouraged > conditional > required >
+recommended > permitted > informational. Consequences ("may be subject to discipline"), duties
+of others ("The Superintendent shall ...") and awareness ("should be aware that ...") are
+informational. With a ``query``, the sentences sharing the most (stemmed, non-stop) words with it
+are preferred, then the same precedence applies among them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.types import NOT_ADDRESSED, VERDICTS, Verdict
+
+__all__ = ["CLAUSE_PRECEDENCE", "VERDICT_PRIORITY", "classify", "strongest"]
+
+# District-level order (``strongest``): the most restrictive answer a district gives, first.
+VERDICT_PRIORITY: dict[str, int] = {
+    label: rank
+    for rank, label in enumerate(
+        ("prohibited", "conditional", "discouraged", "required", "recommended", "permitted", "informational")
+    )
+}
+# Sentence order inside one clause; "conditional" here is a condition on a positive rule, while a
+# condition inside a prohibition ranks first (it is what the clause really rules).
+CLAUSE_PRECEDENCE: tuple[str, ...] = (
+    "conditional-in-prohibition",
+    "prohibited",
+    "discouraged",
+    "conditional",
+    "required",
+    "recommended",
+    "permitted",
+    "informational",
+)
+_RANK = {name: i for i, name in enumerate(CLAUSE_PRECEDENCE)}
+assert set(VERDICT_PRIORITY) == set(VERDICTS)
+
+_I = re.IGNORECASE
+
+
+def _rx(*parts: str, flags: int = _I) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), flags)
+
+
+_PARTICIPLE = r"(?:\w+ed|\w+en|made|sent|put|set|kept|held|left|read|shown|done|shared|used)"
+_PROHIBITED = _rx(
+    r"\b(?:shall|must)\s+(?:never|not)\b",
+    rf"\bmay\s+not\s+(?:be\s+{_PARTICIPLE}\b|(?!be\b)\w+)",  # "may not be offensive" is epistemic
+    r"\bcan\s*not\b",
+    r"\b(?:shall|must)\s+(?:refrain|avoid)\b",
+    r"\b(?:is|are|be)\s+(?:strictly\s+)?(?:prohibited|forbidden)(?:\s+from)?\b",
+    r"\bstrictly\s+(?:prohibited|forbidden)\b",
+    r"\bprohibited\s+from\b",
+    r"\b(?:is|are)\s+not\s+(?:permitted|allowed)\b",
+    r"\bdo\s+not\b(?=\s+[a-z])",  # imperative "Do not plagiarize" (start-of-sentence checked below)
+)
+_DISCOURAGED = _rx(
+    r"\bshould\s+(?:not|never)\b",
+    r"\bshould\s+(?:refrain|avoid)\b",
+    r"\b(?:is|are)\s+(?:strongly\s+)?discouraged(?:\s+from)?\b",
+    r"\bnor\s+should\b",
+)
+_COND_WORDS = r"(?:permission|approval|authorization|consent)"
+_NOT_PROCESS = r"\b(?!\s+(?:process|form|requirements?|procedures?)\b)"
+_CONDITION = _rx(
+    r"\bunless\s+(?:otherwise\s+)?(?:authorized|approved|permitted)\b",
+    r"\bunless\b",
+    rf"\bwithout\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){{0,2}}{_COND_WORDS}{_NOT_PROCESS}",
+    rf"\b(?:(?:must|shall)\s+)?(?:may\s+do\s+so\s+)?(?:only\s+)?(?:with|receive|obtain|have|has|get|secure)\s+"
+    rf"(?:the\s+|an?\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){{0,2}}{_COND_WORDS}{_NOT_PROCESS}",
+    r"\b(?:may\s+do\s+so\s+)?provided(?:\s+that)?\b(?=\s+(?:such|employees?|they|the|it|all)\b)",
+    r"\bwhen\s+(?:it\s+is\s+)?(?:educationally|instructionally)\s+(?:necessary|appropriate)\b",
+    r"\bwhen\s+such\s+\w+\s+meets?\s+the\s+following\s+requirements\b",
+    r"\bonly\s+during(?:\s+[\w-]+){0,2}\s+(?:times|hours)\b",
+    r"\bonly\s+(?:during|when|if|after|before|while)\b",
+    r"\b(?:is|are)\s+restricted\s+to\b",
+    r"\bif\s+(?:an\s+employee|the\s+employee|employees|you|they|he\s+or\s+she|staff)\s+(?:does|do)\s+so\b",
+    r"\bexcept\s+(?:as|with|when|where)\b",
+    r"\b(?:if|when|once)\s+(?:approved|authorized)\b",
+)
+_REQUIRED = _rx(
+    r"\bmust\b(?!\s+not\b)",
+    r"\bshall\b(?!\s+(?:not|never|refrain|avoid)\b)",
+    r"\b(?:is|are)\s+required\s+(?:to|that)\b",
+    r"\bit\s+is\s+required\b",
+    r"\b(?:is|are)\s+expected\s+to\b",
+    r"\bexpects?\s+(?:its\s+|all\s+)?(?:employees|staff)\s+to\b",
+    r"\bmandates?\s+that\s+(?:employees|staff)\b",
+    r"\brequires?\s+(?:all\s+)?(?:employees|staff)\s+to\b",
+    r"\bit\s+is\s+essential\s+that\b",
+    r"\bagree\s+to\s+abide\b",
+    r"\bha(?:ve|s)\s+the\s+responsibility\s+(?:of|to)\b",
+    r"\bbe\s+sure\b",
+)
+_RECOMMENDED = _rx(
+    r"\bshould\b(?!\s+(?:not|never|refrain|avoid)\b)",
+    r"\b(?:is|are)\s+(?:strongly\s+)?encouraged\s+to\b",
+    r"\bencourages?\s+(?:its\s+|all\s+)?(?:employees|staff)\s+to\b",
+    r"\b(?:is|are)\s+(?:strongly\s+)?recommended\b",
+)
+_PERMITTED = _rx(
+    r"\bmay\b(?!\s+not\b)",
+    r"\b(?:is|are)\s+(?:allowed|permitted)\s+to\b",
+    r"\bpermitted\s+to\b",
+    r"\b(?:is|are)\s+(?:acceptable|allowable|allowed|permitted)\b",
+    r"\bdoes\s+not\s+discourage\b",
+)
+_CONSEQUENCE = _rx(
+    r"\b(?:may|will|could|can|shall)\s+(?:still\s+|also\s+)?(?:be\s+subject\s+to|result\s+in|lead\s+to|have\s+an\s+impact)\b",
+    r"\b(?:is|are|be)\s+(?:also\s+)?subject\s+to\b",
+    r"\bface\s+the\s+possibility\s+of\b",
+    r"\bcan\s+have\s+an\s+impact\b",
+    r"\bmay\s+(?:be\s+considered|impact|affect|bring|protect|be\s+useful|be\s+directed)\b",
+)
+# "should be aware that ..." and "recognizes that ...": the modal is no rule, and what follows is
+# mostly description (positive triggers there are dropped; prohibitions and conditions are kept).
+_AWARENESS = _rx(
+    r"\b(?:should|shall|must)\s+(?:also\s+)?(?:be\s+(?:aware|mindful)|assume|remember|understand)\b",
+    r"^\s*be\s+aware\b",
+)
+_RECOGNIZES = _rx(r"\b(?:recognizes?|acknowledges?|understands?|presumed)\s+that\b")
+
+_EMPLOYEE = _rx(
+    r"\b(?:employees?|staff(?:\s+members?)?|teachers?|you|they|he\s+or\s+she|personnel|coaches|sponsors"
+    r"|(?:page|account)\s+administrators?|that\s+person)\b(?!['’]s)"
+)
+_OTHER_SUBJECT = _rx(
+    r"^\s*(?:and\s+|or\s+)?(?:the\s+|this\s+|its\s+)?(?:board\b|superintendent\b|district\s+administrat|administration\b"
+    r"|building\s+principals?\b|principals?\b|policy\b|district\b(?!\s+(?:employees?|staff|websites?))"
+    r"|school\s+district\b(?!\s+employees?)|students?\b(?!\s+(?:and|or)\s+(?:employees|staff)))"
+)
+# triggers that name the employees themselves, whoever the grammatical subject is
+_EMPLOYEE_DIRECTED = _rx(r"encourag", r"mandat", r"requires?\s", r"expects?\s", r"does\s+not\s+disc", r"it\s+is\s+")
+# a condition that is a rule by itself, even in a sentence with no other trigger
+_SELF_CONDITION = _rx(r"(?:must|shall|may)\s", r"(?:is|are)\s+restricted", r"only\s")
+_BOUNDARY = re.compile(r"[,;:()]")
+_IMPERATIVE = re.compile(
+    r"^\s*((?:(?:Promptly|Periodically|Annually|Always|Immediately)\s+)?"
+    r"(?i:use|adhere|report|inform|assume|provide|ensure|build|direct|remind|review|give|ask|comply|maintain"
+    r"|notify|obtain|keep|follow|respect|set|identify|limit|share|protect|copy|consult|seek|contact|remove"
+    r"|monitor|make|exercise|take|treat|submit|post|be|abide|accept|act|conduct)\b)(?!\s+of\b)"
+)
+_MANAGERIAL = re.compile(
+    r"^\s*(?:(?:Promptly|Periodically|Annually)\s+)?(?i:inform|remind|provide|direct|build|review|ensure)\b"
+    r"[^.]{0,40}?\b(?:District\s+employees|building\s+staff|Building\s+Principals|this\s+policy|neither\s+the\s+District)"
+)
+_NOT_START = re.compile(r"^\s*(Not\s+[a-z]+)")
+_REFRAIN_START = re.compile(r"^\s*((?:Refrain|Avoid)\s+from|Avoid)\b")
+_NEVER_START = re.compile(r"^\s*(Never\s+[a-z]+|Do\s+not|Don['’]t)\b")
+# the subject of a list's lead-in, e.g. "The Superintendent" in "The Superintendent shall:"
+_LEAD_IN = _rx(r"([^\n:.;>]*?)\b(?:shall|will|must|should)\s*:")
+_DEFINITION = re.compile(r"^\s*[A-Z][\w/&'’ -]{0,48}?\s[-–—]\s+[A-Z“\"]")
+_QUOTE = re.compile(r"[“\"][^”\"]{2,}[”\"]")
+_MASK_ALWAYS = _rx(r"\bwithout\s+limitation\b", r"\bbut\s+(?:is\s+|are\s+)?not\s+limited\s+to\b")
+# Sentence ends: . ! ? (a closing quote/paren may follow) then space and a capital, but not after
+# an abbreviation; a newline always ends one.
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|No|Ill|Admin|Mr|Ms|Mrs|Dr|St|vs|Inc|U\.S)\.|\b[A-Z]\.)[”\"')]*$")
+_SENT_END = re.compile(r"[.!?][”\"')]*\s+(?=[A-Z“\"(])|\n+")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    """a about above after again all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each either few for from further had has have having
+    he her here hers him his how i if in into is it its itself just let me more most my no nor not of off on
+    once only or other our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours may might must shall ok okay allowed allow permitted can cannot
+    employee employees staff district school teacher teachers policy am want need use using""".split()
+)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    start: int
+    end: int
+    kind: str  # a CLAUSE_PRECEDENCE name
+    evidence: str
+    evidence_start: int  # offset in the clause text
+
+
+def _stem(word: str) -> str:
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ally", "al"), ("ly", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def _terms(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENT_END.finditer(text):
+        if m.group().strip() and _ABBREV.search(text[start : m.start() + 1]):
+            continue
+        end = m.start() + len(m.group().rstrip())
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    # trim leading whitespace so starts point at the first character
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def _mask(text: str) -> str:
+    """Same-length copy with quoted material, 'without limitation' etc. blanked out."""
+    chars = list(text)
+    for m in _MASK_ALWAYS.finditer(text):
+        _blank(chars, m.start(), m.end())
+    for m in _QUOTE.finditer(text):
+        # a quotation inside the clause (a disclaimer to post, a phrase), not a clause that is all quote
+        introduced = ":" in text[max(0, m.start() - 3) : m.start()]
+        if introduced or m.end() - m.start() < 0.6 * len(text.strip()):
+            _blank(chars, m.start(), m.end())
+    return "".join(chars)
+
+
+def _subject_window(sent: str, pos: int) -> str:
+    """The words before a trigger, back to the last comma/semicolon/paren (or the sentence start)."""
+    head = sent[:pos]
+    cut = max((m.end() for m in _BOUNDARY.finditer(head)), default=0)
+    window = head[cut:]
+    return window if window.strip() else head
+
+
+def _is_other(sent: str, pos: int) -> bool:
+    return bool(_OTHER_SUBJECT.match(_subject_window(sent, pos)))
+
+
+def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, others_list: bool) -> _Sent:
+    raw, sent = text[s:e], masked[s:e]
+    info = _Sent(s, e, "informational", "", -1)
+    if first and _DEFINITION.match(raw):
+        return info
+
+    def hit(m: re.Match[str] | None, kind: str, group: int = 0) -> _Sent:
+        assert m is not None
+        return _Sent(s, e, kind, m.group(group), s + m.start(group))
+
+    # duties of others and consequences: blank them out, remember a consequence as evidence
+    work = list(sent)
+    consequence = None
+    for m in _CONSEQUENCE.finditer(sent):
+        consequence = consequence or m
+        _blank(work, m.start(), m.end())
+    aware_from = len(sent)  # after "should be aware that", positive triggers are description
+    for m in _AWARENESS.finditer(sent):
+        _blank(work, m.start(), m.end())
+        aware_from = min(aware_from, m.end())
+    for m in _RECOGNIZES.finditer(sent):  # "recognizes that ...": no trigger after it at all
+        _blank(work, m.start(), len(sent))
+    cur = "".join(work)
+
+    def found(rx: re.Pattern[str], positive: bool) -> list[re.Match[str]]:
+        out = []
+        for m in rx.finditer(cur):
+            if positive and m.start() >= aware_from:
+                continue
+            if _is_other(cur, m.start()) and not _EMPLOYEE_DIRECTED.match(m.group()):
+                continue
+            out.append(m)
+        return out
+
+    def as_sent(ms: list[re.Match[str]], kind: str) -> list[_Sent]:
+        return [hit(m, kind) for m in ms]
+
+    neg = [m for m in found(_PROHIBITED, False) if not m.group().lower().startswith("do") or not cur[: m.start()].strip()]
+    prohibited = as_sent(neg, "prohibited")
+    discouraged = as_sent(found(_DISCOURAGED, False), "discouraged")
+    cond = as_sent(list(_CONDITION.finditer(cur)), "conditional")  # a condition binds whoever rules
+    req = as_sent(found(_REQUIRED, True), "required")
+    rec = as_sent(found(_RECOMMENDED, True), "recommended")
+    per = as_sent(
+        [
+            m
+            for m in found(_PERMITTED, True)
+            if not m.group().lower().startswith("may") or _EMPLOYEE.search(_subject_window(cur, m.start()))
+        ],
+        "permitted",
+    )
+    # clause-start forms of a "shall:" list ("Not disclose ...", "Refrain from ...", "Use ...")
+    if (m := _NOT_START.match(raw) if first else None) or (m := _NEVER_START.match(raw)):
+        prohibited.insert(0, hit(m, "prohibited", 1))
+    elif first and (m := _REFRAIN_START.match(raw)):
+        discouraged.insert(0, hit(m, "discouraged", 1))
+    elif first and (m := _IMPERATIVE.match(raw)) and not others_list and not _MANAGERIAL.match(raw):
+        if not (consequence and consequence.start() < 25) and not _AWARENESS.match(raw):
+            req.append(hit(m, "required", 1))
+
+    if not (prohibited or discouraged or req or rec or per):
+        cond = [c for c in cond if _SELF_CONDITION.match(c.evidence)]
+
+    def as_kind(x: _Sent, kind: str) -> _Sent:
+        return _Sent(s, e, kind, x.evidence, x.evidence_start)
+
+    if (prohibited or discouraged) and cond:
+        return as_kind(cond[0], "conditional-in-prohibition")
+    for group in (prohibited, discouraged, cond, req, rec, per):
+        if group:
+            return min(group, key=lambda x: x.evidence_start)
+    if consequence:
+        return hit(consequence, "informational")
+    return info
+
+
+def _pick(cands: list[_Sent]) -> _Sent:
+    return min(cands, key=lambda c: (_RANK[c.kind], c.start))
+
+
+def classify(text: str, query: str | None = None, *, context: str | None = None) -> Verdict:
+    """The verdict of one clause. ``query`` focuses mixed clauses on the sentences it is about;
+    ``context`` (the clause's heading/lead-in, e.g. "The Superintendent shall:") marks a list of
+    duties of others."""
+    if not text or not text.strip():
+        return Verdict("informational", "", -1)
+    masked = _mask(text)
+    leads = _LEAD_IN.findall(context or "")
+    others_list = bool(leads) and bool(_OTHER_SUBJECT.match(leads[-1]))
+    spans = _sentences(text)
+    sents = [_classify_sentence(text, masked, s, e, i == 0, others_list) for i, (s, e) in enumerate(spans)]
+    chosen = _pick(sents)
+    if query:
+        q = _terms(query)
+        scored = [(len(q & _terms(text[x.start : x.end])), x) for x in sents]
+        best = max(sc for sc, _ in scored)
+        if best > 0:  # no overlap at all: the query says nothing about the clause's parts
+            chosen = _pick([x for sc, x in scored if sc == best])
+    label = "conditional" if chosen.kind == "conditional-in-prohibition" else chosen.kind
+    return Verdict(label, chosen.evidence, chosen.evidence_start)
+
+
+def strongest(labels: Iterable[str]) -> str:
+    """A district's overall verdict from its clauses' verdicts: the most restrictive by
+    ``VERDICT_PRIORITY`` (prohibited > conditional > discouraged > required > recommended >
+    permitted > informational); informational only when nothing else is there; ``NOT_ADDRESSED``
+    for no labels at all."""
+    seen = list(labels)
+    unknown = [x for x in seen if x not in VERDICT_PRIORITY]
+    if unknown:
+        raise ValueError(f"unknown verdict label(s): {', '.join(map(repr, unknown))}")
+    if not seen:
+        return NOT_ADDRESSED
+    return min(seen, key=VERDICT_PRIORITY.__getitem__)

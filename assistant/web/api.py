@@ -1,0 +1,148 @@
+"""The REST API under /api, plus /healthz and /readyz. Errors are JSON: {"error": message}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.config import Settings
+from assistant.errors import AssistantError, InvalidQuestion
+from assistant.types import Answer
+from assistant.web.security import ApiKeyAuth, RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., description="The staff member's question, in their own words.")
+    district: str | None = Field(
+        None, description="A doc id (e.g. chsd230-5125) to answer for one district first; empty for all."
+    )
+
+
+class FeedbackRequest(BaseModel):
+    question: str = Field(..., description="The question the answer was for.")
+    district: str | None = Field(None, description="The district filter in use, if any.")
+    answer_id: str = Field("", description="The answer_id of the answer being rated.")
+    verdicts: list[str] = Field(default_factory=list, description="The verdicts the answer showed.")
+    rating: int = Field(..., description="+1 helpful, -1 not helpful.")
+    comment: str = Field("", max_length=2000, description="Optional free-text comment.")
+    abstained: bool = Field(False, description="Whether the answer abstained.")
+
+
+def check_question(question: str, settings: Settings) -> str:
+    """The question, stripped; raises InvalidQuestion with a message for people."""
+    text = (question or "").strip()
+    if not text:
+        raise InvalidQuestion("Please type a question, e.g. “Can I follow students on TikTok?”")
+    if len(text) > settings.max_question_chars:
+        raise InvalidQuestion(
+            f"Your question is {len(text):,} characters long; the limit is "
+            f"{settings.max_question_chars:,}. Please shorten it."
+        )
+    return text
+
+
+def ask_and_log(assistant: Any, question: str, district: str | None) -> Answer:
+    """Ask; record abstained questions for the gaps report (never failing the answer)."""
+    settings: Settings = assistant.settings
+    text = check_question(question, settings)
+    answer: Answer = assistant.ask(text, district=district or None)
+    if answer.abstained:
+        try:
+            assistant.feedback.log_question(text, district or None, answer.answer_id, abstained=True)
+        except Exception:  # noqa: BLE001 - logging a gap must never break an answer
+            log.exception("could not record an abstained question")
+    return answer
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", "invalid"))
+    return "Invalid request — " + "; ".join(parts) if parts else "Invalid request."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AssistantError)
+    async def _assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
+        return _error(exc.status_code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, _validation_message(exc))
+
+
+def build_router(assistant: Any, settings: Settings) -> APIRouter:
+    """The /api routes, each behind the API key check and the rate limit."""
+    auth = ApiKeyAuth(settings)
+    limiter = RateLimiter(settings.rate_limit)
+    router = APIRouter(prefix="/api", dependencies=[Depends(auth), Depends(limiter)], tags=["api"])
+
+    @router.post("/ask", summary="Answer a question from the district policies")
+    def ask(body: AskRequest) -> dict[str, Any]:
+        return ask_and_log(assistant, body.question, body.district).to_dict()
+
+    @router.get("/documents", summary="Every document in the index")
+    def documents() -> list[dict[str, Any]]:
+        counts = assistant.clause_counts()
+        return [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in assistant.documents()]
+
+    @router.get("/documents/{doc_id}", summary="One document: metadata, cleaned text, clauses")
+    def document(doc_id: str) -> dict[str, Any]:
+        doc = assistant.document(doc_id)
+        clauses = [
+            {"clause_id": c.clause_id, "label": c.label, "start": c.start, "end": c.end, "text": c.text}
+            for c in assistant.clauses(doc_id)
+        ]
+        return {"id": doc.doc_id, "meta": doc.meta.to_dict(), "content_hash": doc.content_hash,
+                "text": doc.text, "clauses": clauses}
+
+    @router.get("/clauses/{clause_id:path}", summary="One clause with its offsets")
+    def clause(clause_id: str) -> dict[str, Any]:
+        c = assistant.clause(clause_id)
+        meta = assistant.document(c.doc_id).meta
+        return {**c.to_dict(), "document": meta.to_dict()}
+
+    @router.post("/feedback", summary="Thumbs up/down (and a comment) on an answer", status_code=201)
+    def feedback(body: FeedbackRequest) -> dict[str, Any]:
+        row = assistant.feedback.add(
+            body.question, body.district, body.answer_id, body.verdicts, body.rating,
+            body.comment, abstained=body.abstained,
+        )
+        return {"id": row}
+
+    return router
+
+
+def install_health(app: FastAPI, assistant: Any) -> None:
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="The model and the index are loaded")
+    def readyz() -> JSONResponse:
+        try:
+            counts = assistant.clause_counts()
+            model = getattr(assistant, "embedder", None)
+            ready = bool(getattr(assistant, "ready", True))
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "not ready", "error": str(exc)}, status_code=503)
+        if not ready or model is None or not counts or sum(counts.values()) == 0:
+            return JSONResponse({"status": "not ready", "error": "model or index not loaded"}, 503)
+        return JSONResponse({"status": "ready", "documents": len(counts), "clauses": sum(counts.values())})

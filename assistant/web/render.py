@@ -1,0 +1,214 @@
+"""HTML for answers, citations and clauses in context. Every string that comes from a policy
+document, a question or a setting passes through ``html.escape``; nothing here trusts its input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from assistant.types import NOT_ADDRESSED, Answer, Citation, Clause, Document, Finding
+
+# Colour + an icon + the word: the verdict is never carried by colour alone.
+VERDICT_STYLE: dict[str, tuple[str, str, str]] = {  # label -> (background, text colour, icon)
+    "prohibited": ("#b3261e", "#ffffff", "✖"),
+    "discouraged": ("#b54708", "#ffffff", "⚠"),
+    "conditional": ("#7a5d00", "#ffffff", "◐"),
+    "required": ("#1f4fa8", "#ffffff", "!"),
+    "recommended": ("#00665f", "#ffffff", "+"),
+    "permitted": ("#2e7d32", "#ffffff", "✔"),
+    "informational": ("#55606e", "#ffffff", "i"),
+    NOT_ADDRESSED: ("#e3e6ea", "#2b2f33", "–"),
+}
+
+CSS = """
+.pa-answer{font-size:0.95rem;line-height:1.45}
+.pa-summary{margin:0 0 .6rem 0;font-weight:500}
+.pa-card{border:1px solid #d0d5db;border-radius:10px;padding:.6rem .75rem;margin:.5rem 0;
+  background:#fff;color:#1c1f23;max-width:100%;overflow-wrap:anywhere}
+.pa-card h4{margin:0 0 .35rem 0;font-size:1rem}
+.pa-badge{display:inline-block;border-radius:999px;padding:.1rem .55rem;font-size:.8rem;
+  font-weight:700;letter-spacing:.02em;margin-right:.4rem;vertical-align:middle}
+.pa-quote{margin:.4rem 0;padding:.35rem .6rem;border-left:4px solid #8895a7;background:#f4f6f8;
+  white-space:pre-wrap;font-style:normal}
+.pa-cite{font-size:.8rem;color:#44505c}
+.pa-muted{color:#5b6570;font-size:.85rem}
+.pa-context{white-space:pre-wrap;background:#fafbfc;border:1px solid #d0d5db;border-radius:8px;
+  padding:.6rem;max-height:26rem;overflow:auto;color:#1c1f23}
+.pa-context mark{background:#ffe066;color:#000;padding:0 .1rem}
+.pa-facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.2rem 0 .5rem 0}
+.pa-facts dt{font-weight:600}.pa-facts dd{margin:0}
+.pa-clause h3{margin:.2rem 0}
+.pa-table{border-collapse:collapse;width:100%;font-size:.88rem}
+.pa-table th,.pa-table td{border:1px solid #d0d5db;padding:.3rem .45rem;vertical-align:top;
+  text-align:left;color:#1c1f23;background:#fff}
+.pa-table-wrap{overflow-x:auto}
+@media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.8rem}}
+"""
+
+
+def text_html(text: str) -> str:
+    """Escaped text with line breaks as <br> (so chat markdown never sees a blank line)."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def badge(verdict: str) -> str:
+    bg, fg, icon = VERDICT_STYLE.get(verdict, VERDICT_STYLE["informational"])
+    return (
+        f'<span class="pa-badge" style="background:{bg};color:{fg}" '
+        f'data-verdict="{escape(verdict)}"><span aria-hidden="true">{icon}</span> '
+        f"{escape(verdict.upper())}</span>"
+    )
+
+
+def render_citation(c: Citation) -> str:
+    return (
+        f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}">{text_html(c.quote)}'
+        f'</blockquote><div class="pa-cite">{badge(c.verdict)}<cite>{escape(c.label)}</cite></div>'
+    )
+
+
+def render_finding(f: Finding) -> str:
+    title = f" — {escape(f.title)}" if f.title else ""
+    quotes = "".join(render_citation(c) for c in f.citations)
+    return (
+        f'<div class="pa-card" data-doc-id="{escape(f.doc_id)}">'
+        f"<h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{quotes}</div>"
+    )
+
+
+def render_summary(answer: Answer) -> str:
+    if answer.abstained:
+        head = "<strong>No policy in the collection answers this question.</strong> "
+        return f'<p class="pa-summary">{head}{text_html(answer.summary)}</p>'
+    return f'<p class="pa-summary">{text_html(answer.summary)}</p>'
+
+
+def render_not_addressed(doc_ids: Sequence[str], names: dict[str, str]) -> str:
+    if not doc_ids:
+        return ""
+    listed = ", ".join(escape(names.get(d, d)) for d in doc_ids)
+    return f'<p class="pa-muted"><strong>Not addressed by:</strong> {listed}</p>'
+
+
+def render_related(related: Sequence[Citation]) -> str:
+    if not related:
+        return ""
+    items = "".join(
+        f'<li><cite>{escape(c.label)}</cite>: <q>{text_html(c.quote)}</q></li>' for c in related
+    )
+    return f'<div class="pa-related"><h4>Related</h4><ul>{items}</ul></div>'
+
+
+def ordered_findings(findings: Iterable[Finding], district: str | None) -> list[Finding]:
+    """The chosen district first, the rest in their given order."""
+    items = list(findings)
+    if not district:
+        return items
+    return [f for f in items if f.doc_id == district] + [f for f in items if f.doc_id != district]
+
+
+def render_cards(answer: Answer, names: dict[str, str]) -> str:
+    """The district cards, the not-addressed list, related clauses and other districts."""
+    parts = [render_finding(f) for f in ordered_findings(answer.findings, answer.district)]
+    if answer.abstained:
+        parts.append(render_related(answer.related))
+    parts.append(render_not_addressed(answer.not_addressed, names))
+    if answer.other_districts:
+        parts.append('<h4 class="pa-muted">Other districts</h4>')
+        parts.extend(render_finding(f) for f in answer.other_districts)
+    return "".join(parts)
+
+
+def render_answer(answer: Answer, names: dict[str, str]) -> str:
+    """The whole answer: short answer, then one card per district."""
+    return f'<div class="pa-answer">{render_summary(answer)}{render_cards(answer, names)}</div>'
+
+
+def render_question(text: str) -> str:
+    return f"<div>{text_html(text)}</div>"
+
+
+def all_citations(answer: Answer) -> list[Citation]:
+    """Every citation shown for an answer (cited, other districts, related), no repeats."""
+    seen: set[str] = set()
+    out: list[Citation] = []
+    groups: list[Iterable[Citation]] = [answer.citations]
+    groups += [f.citations for f in answer.findings]
+    groups += [f.citations for f in answer.other_districts]
+    groups.append(answer.related)
+    for group in groups:
+        for c in group:
+            if c.clause_id not in seen:
+                seen.add(c.clause_id)
+                out.append(c)
+    return out
+
+
+def section_span(clause: Clause, clauses: Sequence[Clause], limit: int = 2400) -> tuple[int, int]:
+    """Offsets of the section holding ``clause`` (its siblings), trimmed to ``limit`` chars."""
+    same = [c for c in clauses if c.section_path == clause.section_path] or [clause]
+    start = min(c.start for c in same)
+    end = max(c.end for c in same)
+    if end - start > limit:
+        half = max(0, (limit - (clause.end - clause.start)) // 2)
+        start = max(start, clause.start - half)
+        end = min(end, clause.end + half)
+    return min(start, clause.start), max(end, clause.end)
+
+
+def render_context(
+    doc: Document, clause: Clause, clauses: Sequence[Clause], start: int | None = None,
+    end: int | None = None,
+) -> str:
+    """The section around a clause, the quoted span (``start:end``, default the clause) in <mark>,
+    with the document's title, district, policy number and dates."""
+    q_start = clause.start if start is None else start
+    q_end = clause.end if end is None else end
+    s, e = section_span(clause, clauses)
+    s, e = min(s, q_start), max(e, q_end)
+    text = doc.text
+    body = (
+        ("…" if s > 0 else "") + escape(text[s:q_start]) + f"<mark>{escape(text[q_start:q_end])}</mark>"
+        + escape(text[q_end:e]) + ("…" if e < len(text) else "")
+    )
+    m = doc.meta
+    facts = [("District", m.district), ("Policy", m.policy_number or "—")]
+    facts += [(kind.capitalize(), date) for kind, date in m.dates]
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    section = " > ".join(clause.section_path)
+    return (
+        f'<div class="pa-clause" data-clause-id="{escape(clause.clause_id)}">'
+        f"<h3>{escape(m.title)}</h3><dl class=\"pa-facts\">{dl}</dl>"
+        f'<p class="pa-cite">{escape(clause.label)}'
+        + (f" — section: {escape(section)}" if section else "")
+        + f'</p><div class="pa-context">{body}</div></div>'
+    )
+
+
+def render_compare(answer: Answer, names: dict[str, str]) -> str:
+    """A table: district x verdict x quote, for every district (not addressed ones too)."""
+    rows: list[tuple[str, str, str, str]] = []
+    findings = ordered_findings(list(answer.findings) + list(answer.other_districts), answer.district)
+    for f in findings:
+        quote = f.citations[0].quote if f.citations else ""
+        label = f.citations[0].label if f.citations else ""
+        rows.append((f.district or names.get(f.doc_id, f.doc_id), f.verdict, quote, label))
+    for d in answer.not_addressed:
+        rows.append((names.get(d, d), NOT_ADDRESSED, "", ""))
+    if not rows:
+        return '<p class="pa-muted">Ask a question to compare districts.</p>'
+    body = "".join(
+        f"<tr><td>{escape(d)}</td><td>{badge(v)}</td><td>{escape(q)}</td><td>{escape(lbl)}</td></tr>"
+        for d, v, q, lbl in rows
+    )
+    return (
+        f'<div class="pa-table-wrap"><table class="pa-table"><caption>{escape(answer.question)}'
+        "</caption><thead><tr><th scope=\"col\">District</th><th scope=\"col\">Verdict</th>"
+        f"<th scope=\"col\">Quote</th><th scope=\"col\">Citation</th></tr></thead><tbody>{body}"
+        "</tbody></table></div>"
+    )
+
+
+def citation_text(c: Citation) -> str:
+    """Plain text to copy: the quote and its label."""
+    return f'"{c.quote}"\n— {c.label}'

@@ -1,0 +1,95 @@
+"""One server: the REST API under /api, /healthz, /readyz, OpenAPI at /docs, and the chat at /."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from typing import Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
+
+from assistant import __version__  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.errors import ConfigError  # noqa: E402
+from assistant.web import render  # noqa: E402
+from assistant.web.api import build_router, install_error_handlers, install_health  # noqa: E402
+from assistant.web.security import (  # noqa: E402
+    API_KEY_HEADER,
+    SecurityHeaders,
+    check_bind,
+    ui_credentials,
+)
+from assistant.web.ui import build_ui  # noqa: E402
+
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
+def _frame_ancestors(settings: Settings) -> str:
+    value = settings.frame_ancestors.strip()
+    if not value or any(ch in value for ch in "\r\n;,"):
+        raise ConfigError(
+            "POLICY_FRAME_ANCESTORS must be a space-separated CSP source list, e.g. "
+            "\"'self' https://intranet.example.org\"."
+        )
+    return value
+
+
+def create_app(assistant: Any, settings: Settings) -> FastAPI:
+    """Build the FastAPI app with the API and the Gradio chat mounted at '/'."""
+    check_bind(settings)
+    ancestors = _frame_ancestors(settings)
+    app = FastAPI(
+        title="School policy assistant",
+        version=__version__,
+        description=(
+            "Answers staff questions from district policies, quoting clauses verbatim. "
+            f"Send your key in the `{API_KEY_HEADER}` header when keys are configured."
+        ),
+        root_path=settings.root_path,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    install_health(app, assistant)
+    app.include_router(build_router(assistant, settings))
+    origins = settings.cors_origin_list()
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", API_KEY_HEADER],
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, frame_ancestors=ancestors)
+    blocks = build_ui(assistant)
+    blocks.queue(default_concurrency_limit=4)
+    return gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        auth=ui_credentials(settings),
+        root_path=settings.root_path or None,
+        footer_links=["api"],
+        run_history=False,
+        css=render.CSS,
+        head=_VIEWPORT,
+        show_error=True,
+    )
+
+
+def serve(settings: Settings, assistant: Any | None = None) -> None:
+    """Open the Assistant (unless given) and run uvicorn on settings.host:settings.port."""
+    import uvicorn
+
+    check_bind(settings)
+    if assistant is None:
+        from assistant.pipeline import Assistant
+
+        assistant = Assistant.open(settings)
+    app = create_app(assistant, settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=bool(settings.root_path))

@@ -1,0 +1,239 @@
+"""The staff chat: Gradio Blocks over the same Assistant and Answer as the API and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from html import escape
+from typing import Any
+
+import gradio as gr
+
+from assistant.errors import AssistantError
+from assistant.types import Answer, Citation
+from assistant.web import render
+from assistant.web.api import ask_and_log, check_question
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "Can I accept a student's follow request on TikTok?",
+    "Is it ok to text a student from my personal phone?",
+    "Can I post photos of my students on my personal Instagram?",
+    "Do I have to report inappropriate messages from a student?",
+]
+ALL = ""  # the "All districts" choice
+INTRO = (
+    "# School policy assistant\n"
+    "Ask about staff use of social media and electronic communication. Every answer quotes the "
+    "district policies **word for word**, with a citation for each quote. It is not legal advice: "
+    "check with HR when in doubt."
+)
+
+History = list[dict[str, Any]]
+
+
+class ChatUI:
+    """Builds the Blocks and holds the handlers (kept small and testable)."""
+
+    def __init__(self, assistant: Any):
+        self.assistant = assistant
+        metas = assistant.documents()
+        self.names = {m.doc_id: m.district for m in metas}
+        self.choices = [("All districts", ALL)] + [
+            (f"{m.district} — {m.title}", m.doc_id) for m in metas
+        ]
+
+    # --- handlers -------------------------------------------------------------------------------
+    def respond(
+        self, question: str, history: History | None, district: str | None,
+        answers: dict[int, Answer] | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer: first a holding line, then the short answer, then card by card."""
+        history = list(history or [])
+        answers = dict(answers or {})
+        text = (question or "").strip()
+        try:
+            check_question(text, self.assistant.settings)
+        except AssistantError as exc:
+            raise gr.Error(exc.message) from exc
+        history.append({"role": "user", "content": render.render_question(text)})
+        history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
+        yield self._partial(history, "")
+        try:
+            answer = ask_and_log(self.assistant, text, district or None)
+        except AssistantError as exc:
+            history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
+            yield self._partial(history, "")
+            raise gr.Error(exc.message) from exc
+        head = f'<div class="pa-answer">{render.render_summary(answer)}'
+        history[-1] = {"role": "assistant", "content": head + "</div>"}
+        yield self._partial(history, "")
+        cards = ""
+        for finding in render.ordered_findings(answer.findings, answer.district):
+            cards += render.render_finding(finding)
+            history[-1] = {"role": "assistant", "content": head + cards + "</div>"}
+            yield self._partial(history, "")
+        history[-1] = {"role": "assistant", "content": render.render_answer(answer, self.names)}
+        answers[len(history) - 1] = answer
+        yield self._final(history, answer, answers)
+
+    def _partial(self, history: History, box: str) -> tuple[Any, ...]:
+        skip = gr.skip()
+        return (history, box, skip, skip, skip, skip, skip, skip, skip)
+
+    def _final(
+        self, history: History, answer: Answer, answers: dict[int, Answer]
+    ) -> tuple[Any, ...]:
+        cites = render.all_citations(answer)
+        choices = [(f"{c.label} — “{_short(c.quote)}”", c.clause_id) for c in cites]
+        first = cites[0] if cites else None
+        return (
+            history,
+            "",
+            answer,
+            gr.update(choices=choices, value=first.clause_id if first else None),
+            render.render_compare(answer, self.names),
+            self.context_html(first) if first else "",
+            render.citation_text(first) if first else "",
+            "",
+            answers,
+        )
+
+    def context_html(self, citation: Citation) -> str:
+        a = self.assistant
+        clause = a.clause(citation.clause_id)
+        doc = a.document(citation.doc_id)
+        return render.render_context(doc, clause, a.clauses(citation.doc_id), citation.start, citation.end)
+
+    def open_citation(self, clause_id: str | None, answer: Answer | None) -> tuple[str, str]:
+        if not clause_id or answer is None:
+            return "", ""
+        for c in render.all_citations(answer):
+            if c.clause_id == clause_id:
+                try:
+                    return self.context_html(c), render.citation_text(c)
+                except AssistantError as exc:
+                    raise gr.Error(exc.message) from exc
+        return "", ""
+
+    def give_feedback(
+        self, rating: int, comment: str, answer: Answer | None, district: str | None
+    ) -> tuple[str, str]:
+        if answer is None:
+            raise gr.Error("Ask a question first, then rate the answer.")
+        verdicts = [f.verdict for f in list(answer.findings) + list(answer.other_districts)]
+        self.assistant.feedback.add(
+            answer.question, answer.district or district or None, answer.answer_id, verdicts,
+            rating, (comment or "").strip()[:2000], abstained=answer.abstained,
+        )
+        return "Thank you — your feedback was saved.", ""
+
+    def like(
+        self, data: gr.LikeData, answers: dict[int, Answer] | None, district: str | None
+    ) -> str:
+        """The chat's own thumbs on any answer in the conversation."""
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        answer = (answers or {}).get(index)
+        if answer is None or data.liked not in (True, False):
+            return ""
+        return self.give_feedback(1 if data.liked else -1, "", answer, district)[0]
+
+    def preselect(self, request: gr.Request) -> str:
+        wanted = dict(request.query_params).get("district", "") if request else ""
+        return wanted if wanted in self.names else ALL
+
+    def api_answer(self, question: str, district: str = "") -> dict[str, Any]:
+        """Answer a question; returns the Answer JSON (same as POST /api/ask)."""
+        try:
+            return ask_and_log(self.assistant, question, district or None).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(exc.message) from exc
+
+    # --- layout ---------------------------------------------------------------------------------
+    def build(self) -> gr.Blocks:
+        with gr.Blocks(title="School policy assistant", analytics_enabled=False) as demo:
+            gr.Markdown(INTRO)
+            district = gr.Dropdown(
+                self.choices, value=ALL, label="My district", elem_id="pa-district",
+                info="Answers for this district come first; the others follow.",
+            )
+            last = gr.State(None)
+            answers = gr.State({})
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat"):
+                    chatbot = gr.Chatbot(
+                        label="Conversation", elem_id="pa-chat", height=520,
+                        latex_delimiters=[], buttons=["copy"],
+                        placeholder="Ask a question below, or pick an example.",
+                    )
+                    with gr.Row(equal_height=True):
+                        box = gr.Textbox(
+                            label="Your question", elem_id="pa-question", scale=5, min_width=220,
+                            placeholder="e.g. Can I accept a student's follow request on TikTok?",
+                            max_lines=6,
+                        )
+                        ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="pa-ask")
+                    gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+                    clear = gr.Button("Clear chat", variant="secondary", size="sm", elem_id="pa-clear")
+                    with gr.Accordion("Citations in context", open=True):
+                        pick = gr.Dropdown(
+                            [], label="Open a citation", elem_id="pa-cite-pick",
+                            info="Shows the section around the quote, the quote highlighted.",
+                        )
+                        copy = gr.Textbox(
+                            label="Citation (copy)", buttons=["copy"], interactive=False, lines=3,
+                            elem_id="pa-cite-copy",
+                        )
+                        context = gr.HTML(label="Clause in context", elem_id="pa-context")
+                    with gr.Accordion("Was this answer helpful?", open=True):
+                        comment = gr.Textbox(label="Comment (optional)", elem_id="pa-comment", max_lines=4)
+                        with gr.Row():
+                            up = gr.Button("▲ Helpful", elem_id="pa-up", min_width=100)
+                            down = gr.Button("▼ Not helpful", elem_id="pa-down", min_width=100)
+                        thanks = gr.Markdown(elem_id="pa-thanks")
+                with gr.Tab("Compare districts", id="compare"):
+                    compare = gr.HTML(
+                        '<p class="pa-muted">Ask a question to compare districts.</p>',
+                        label="Districts compared", elem_id="pa-compare",
+                    )
+            outputs = [chatbot, box, last, pick, compare, context, copy, thanks, answers]
+            for trigger in (box.submit, ask.click):
+                trigger(self.respond, [box, chatbot, district, answers], outputs,
+                        api_visibility="private")
+            district.input(self._redo, [last, chatbot, district, answers], outputs,
+                           api_visibility="private")
+            chatbot.like(self.like, [answers, district], thanks, api_visibility="private")
+            clear.click(self._clear, None, outputs, api_visibility="private")
+            pick.input(self.open_citation, [pick, last], [context, copy], api_visibility="private")
+            up.click(lambda c, a, d: self.give_feedback(1, c, a, d), [comment, last, district],
+                     [thanks, comment], api_visibility="private")
+            down.click(lambda c, a, d: self.give_feedback(-1, c, a, d), [comment, last, district],
+                       [thanks, comment], api_visibility="private")
+            demo.load(self.preselect, None, district, api_visibility="private")
+            gr.api(self.api_answer, api_name="answer")
+        return demo
+
+    def _redo(
+        self, answer: Answer | None, history: History | None, district: str | None,
+        answers: dict[int, Answer] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Switching district re-answers the current question for it, in place."""
+        if answer is None:
+            yield tuple(gr.skip() for _ in range(9))
+            return
+        history = list(history or [])[:-2]
+        yield from self.respond(answer.question, history, district, answers)
+
+    def _clear(self) -> tuple[Any, ...]:
+        return ([], "", None, gr.update(choices=[], value=None),
+                '<p class="pa-muted">Ask a question to compare districts.</p>', "", "", "", {})
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def build_ui(assistant: Any) -> gr.Blocks:
+    return ChatUI(assistant).build()
