@@ -20,14 +20,18 @@ MAX_CLAUSE_CHARS = 700
 _SMALL_WORDS = frozenset(
     "a an and as at by for from in into of on or the to vs via with without per & nor but".split()
 )
-_SECTION_RE = re.compile(r"^(?:section|article|part|chapter)\s+(?:[A-Z]|\d{1,3}|[IVX]{1,5})\b(?:\s*[-–—:.]\s*|\s*$)", re.IGNORECASE)
+_SECTION_RE = re.compile(
+    r"^(?:section|article|part|chapter)\s+(?:[A-Z]|\d{1,3}|[IVX]{1,5})\b(?:\s*[-–—:.]\s*|\s*$)", re.IGNORECASE
+)
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _TRAILER_RE = re.compile(
-    r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed|legal\s+ref(?:erence)?s?|cross\s+ref(?:erence)?s?)\b",
+    r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed"
+    r"|legal\s+ref(?:erence)?s?|cross\s+ref(?:erence)?s?)\b",
     re.IGNORECASE,
 )
 _DATE_HINT_RE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\b(?:19|20)\d{2}\b|^\S+:?$")
-_TERMINAL = tuple(".!?;,\"”’)]")
+_TERMINAL = tuple(".!?;,\"”’)]")  # a heading never ends with one of these
+_CLOSED = tuple(".!?:;\"”’")  # a line ending with one of these ends its paragraph
 
 # (marker regex, kind) in priority order; group "m" is the marker value, "dash" a nesting dash.
 _ITEM_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -42,7 +46,10 @@ _ITEM_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # Sentence ends: ". " / "? " / '." ' before an upper-case letter, digit or opening quote.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]?(?P<ws>\s+)(?=[\"“(‘]?[A-Z0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Ill.", "No.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "vs.", "Inc.", "Co.", "Admin.", "Stat.", "Sec.", "art.", "Art.")
+_ABBREVIATIONS = (
+    "e.g.", "i.e.", "etc.", "Ill.", "No.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "vs.", "Inc.", "Co.",
+    "Admin.", "Stat.", "Sec.", "art.", "Art.",
+)
 
 
 @dataclass
@@ -132,7 +139,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 def _blocks(text: str) -> list[_Block]:
     """Classify the lines of a cleaned text into blocks (joining hard-wrapped continuation lines)."""
     blocks: list[_Block] = []
-    pending: tuple[str, str, int] | None = None  # a marker alone on its line: (value, kind, start)
+    pending: tuple[str, str] | None = None  # a marker alone on its line: (value, kind)
     prev_blank = True
     for start, end in _lines(text):
         if start == end:
@@ -142,23 +149,24 @@ def _blocks(text: str) -> list[_Block]:
         found = _marker(line)
         last = blocks[-1] if blocks else None
         if pending is not None and found is None:
-            value, kind, _ = pending
+            value, kind = pending
             pending = None
             blocks.append(_Block("bullet" if kind == "bullet" else "item", start, end, value, kind))
         elif found is not None:
             m, kind = found
             content_start = start + m.end()
             if content_start >= end:
-                pending = (m.group("m"), kind, start)
+                pending = (m.group("m"), kind)
             else:
                 blocks.append(_Block("bullet" if kind == "bullet" else "item", content_start, end, m.group("m"), kind))
         elif not blocks and len(line) <= 150 and not line.endswith((*_TERMINAL, ":")):
-            blocks.append(_Block("title", start, end, heading_text=line))
+            md = _MD_HEADING_RE.match(line)
+            blocks.append(_Block("title", start, end, heading_text=md.group(2).strip() if md else line))
         elif (
             not prev_blank
             and last is not None
             and last.kind in ("item", "bullet", "paragraph")
-            and not text[last.start : last.end].endswith((*_TERMINAL, ":"))
+            and not text[last.start : last.end].endswith(_CLOSED)
             and (heading_rank(line) is None or line[:1].islower())
             and not _is_trailer(line)
         ):

@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import IngestError, ManifestError
@@ -105,13 +105,17 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
         try:
             meta = _entry_to_meta(entry, number)
         except ManifestError as exc:
-            where = str(corpus_dir / entry["file"]) if isinstance(entry, dict) and isinstance(entry.get("file"), str) else str(path)
+            named = isinstance(entry, dict) and isinstance(entry.get("file"), str)
+            where = str(corpus_dir / entry["file"]) if named else str(path)
             problems.append(IngestProblem(where, exc.message))
             continue
         where = str(corpus_dir / meta.source_file)
         if meta.doc_id in seen_ids:
             problems.append(
-                IngestProblem(where, f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]})")
+                IngestProblem(
+                    where,
+                    f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]})",
+                )
             )
             continue
         if meta.source_file in entries:
@@ -119,7 +123,9 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
             continue
         if not (corpus_dir / meta.source_file).is_file():
             problems.append(
-                IngestProblem(where, f"is missing: the {MANIFEST_NAME} entry '{meta.doc_id}' points to a file that does not exist")
+                IngestProblem(
+                    where, f"is missing: the {MANIFEST_NAME} entry '{meta.doc_id}' points to a file that does not exist"
+                )
             )
             seen_ids[meta.doc_id] = meta.source_file
             continue
@@ -153,7 +159,7 @@ def _entry_to_meta(entry: Any, number: int) -> DocMeta:
         policy_number=str(entry["policy_number"]) if entry.get("policy_number") is not None else None,
         short_name=str(entry.get("short_name") or ""),
         dates=tuple(dates),
-        source_file=file.strip(),
+        source_file=PurePosixPath(file.strip()).as_posix(),
     )
 
 
@@ -176,13 +182,18 @@ def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
         raise Unreadable("does not exist")
     try:
         raw_pages = loader(path)
+    except Unreadable:
+        raise
     except OSError as exc:
         raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a parser failing on odd input must not stop the corpus
+        raise Unreadable(f"could not be read ({type(exc).__name__}: {exc})") from exc
     cleaned = [clean_text(p.text) for p in raw_pages]
     if suffix not in PAGED:
         text = "\n\n".join(c for c in cleaned if c)
         if not text:
-            raise Unreadable("is empty" if not any(p.text.strip() for p in raw_pages) else "has no text once page boilerplate is removed")
+            empty = not any(p.text.strip() for p in raw_pages)
+            raise Unreadable("is empty" if empty else "has no text once page boilerplate is removed")
         return text, ()
     text, pages = "", []
     for number, (raw, page) in enumerate(zip(raw_pages, cleaned, strict=True), start=1):
@@ -198,7 +209,7 @@ def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
 
 
 def _derived_meta(path: Path, text: str, source_file: str) -> DocMeta:
-    first = next((ln for ln in text.split("\n") if ln.strip()), path.stem)
+    first = next((ln.lstrip("#").strip() for ln in text.split("\n") if ln.lstrip("#").strip()), path.stem)
     title = first if len(first) <= 200 else first[:197].rstrip() + "..."
     return DocMeta(
         doc_id=slugify(path.stem),
@@ -256,7 +267,11 @@ def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[IngestProb
     failed_files = {p.path for p in problems}
     docs: list[Document] = []
     ids: dict[str, str] = {m.doc_id: m.source_file for m in manifest.entries.values()}
-    for path in corpus_files(root):
+    paths = corpus_files(root)
+    listed = {p.relative_to(root).as_posix() for p in paths}
+    # A manifest entry for a file of a type we do not read is reported, not silently ignored.
+    paths += [root / rel for rel in manifest.entries if rel not in listed]
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         if str(path) in failed_files:
             continue

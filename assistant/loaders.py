@@ -70,7 +70,9 @@ def _control_ratio(text: str) -> float:
 
 
 # --------------------------------------------------------------------------- HTML
-_DROP_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "svg", "head", "form", "button")
+_DROP_TAGS = (
+    "script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "svg", "head", "form", "button",
+)
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
     "li", "table", "tr", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption", "address",
@@ -172,8 +174,7 @@ def load_pdf_file(path: Path) -> list[Page]:
         raise
     except (PdfReadError, Exception) as exc:  # noqa: BLE001 - pypdf raises many kinds
         raise Unreadable(f"is not a readable PDF ({type(exc).__name__})") from exc
-    texts: list[Page] = []
-    wrapped = False  # the previous page's last line was cut by the page end
+    raws: list[str] = []
     for number, page in enumerate(pages, start=1):
         try:
             raw = page.extract_text(extraction_mode="layout")
@@ -182,14 +183,54 @@ def load_pdf_file(path: Path) -> list[Page]:
                 raw = page.extract_text()
             except Exception as exc:  # noqa: BLE001
                 raise Unreadable(f"is not a readable PDF (page {number}: {type(exc).__name__})") from exc
-        text, ends_full = rebuild_paragraphs(raw or "")
-        first = text.lstrip().split("\n", 1)[0]
-        continues = wrapped and bool(first) and not MARKER_RE.match(first) and not _looks_like_heading_line(first)
-        texts.append(Page(text, continues))
-        wrapped = ends_full if text.strip() else wrapped
-    if not any(t.text.strip() for t in texts):
+        raws.append(raw or "")
+    if not any(r.strip() for r in raws):
         raise Unreadable("has no extractable text (image-only or empty PDF)")
+    texts: list[Page] = []
+    wrapped = False  # the previous page's last line was cut by the page end
+    last_open = False  # ... or at least does not end a sentence
+    for raw in drop_running_lines(raws):
+        text, ends_full = rebuild_paragraphs(raw)
+        first = text.lstrip().split("\n", 1)[0]
+        continues = (
+            bool(first)
+            and not MARKER_RE.match(first)
+            and (wrapped and not _looks_like_heading_line(first) or last_open and first[:1].islower())
+        )
+        texts.append(Page(text, continues))
+        if text.strip():
+            wrapped = ends_full
+            last_open = ends_open(text.rstrip().rsplit("\n", 1)[-1])
     return texts
+
+
+def drop_running_lines(pages: list[str], edge: int = 2, share: float = 0.6) -> list[str]:
+    """Remove running headers/footers: a line among the first or last ``edge`` lines of at least
+    ``share`` of the pages (digits ignored, so "Page 2 of 5" matches "Page 3 of 5"). Needs 3+ pages."""
+    if len(pages) < 3:
+        return pages
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line).strip().lower())
+
+    def edges(page: str) -> set[str]:
+        lines = [ln for ln in page.splitlines() if ln.strip()]
+        return {key(ln) for ln in lines[:edge] + lines[-edge:]}
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in edges(page):
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= share * len(pages)}
+    if not running:
+        return pages
+    out = []
+    for page in pages:
+        lines = page.splitlines()
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        at_edge = set(idx[:edge] + idx[-edge:])
+        out.append("\n".join(ln for i, ln in enumerate(lines) if not (i in at_edge and key(ln) in running)))
+    return out
 
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNORECASE)
@@ -200,8 +241,9 @@ def rebuild_paragraphs(raw: str) -> tuple[str, bool]:
 
     A line is joined to the next when no blank line lies between them, the next line does not
     start an item or bullet, and the line is "full" (at least 70% of the page's longest line), i.e.
-    it was wrapped rather than ended, or it ends mid-sentence and the next line starts lower-case. Bare page numbers are dropped. Also returns whether the page's
-    last line was wrapped (full and not ending a sentence), i.e. its paragraph goes on overleaf.
+    it was wrapped rather than ended, or it ends mid-sentence and the next line starts lower-case.
+    Bare page numbers are dropped. Also returns whether the page's last line was wrapped (full and
+    not ending a sentence), i.e. its paragraph goes on overleaf.
     """
     lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in raw.splitlines()]
     lines = ["" if _PAGE_NUMBER_RE.match(ln) else ln for ln in lines]
@@ -220,7 +262,8 @@ def rebuild_paragraphs(raw: str) -> tuple[str, bool]:
             out.append(ln)
         joinable = len(ln) >= 0.7 * widest and not _looks_like_heading_line(ln)
     last = next((ln for ln in reversed(lines) if ln), "")
-    return "\n".join(out), joinable and ends_open(last)
+    full = len(last) >= 0.7 * widest and not _looks_like_heading_line(last)
+    return "\n".join(out), full and ends_open(last)
 
 
 def _looks_like_heading_line(line: str) -> bool:
@@ -234,7 +277,8 @@ def ends_open(line: str) -> bool:
 
 # --------------------------------------------------------------------------- DOCX
 def load_docx_file(path: Path) -> list[Page]:
-    """.docx: one line per paragraph (body paragraphs and table cells, in order)."""
+    """.docx: one line per paragraph (body paragraphs and table cells, in order), with the list
+    numbers and bullets Word shows (from numbering.xml) written in front, as a reader sees them."""
     import zipfile
 
     import docx
@@ -247,25 +291,107 @@ def load_docx_file(path: Path) -> list[Page]:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise Unreadable("is not a readable Word (.docx) file") from exc
+    numbering = _WordNumbering(document)
     lines: list[str] = []
-    counter = 0
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
                 for cell in row.cells:
                     lines.extend(p.text for p in cell.paragraphs)
             continue
-        style = (block.style.name if block.style is not None else "") or ""
         text = block.text
-        if style.startswith("List Bullet") and text.strip() and not MARKER_RE.match(text):
-            text = f"• {text}"
-        elif style.startswith("List Number") and text.strip() and not MARKER_RE.match(text):
-            counter += 1
-            text = f"{counter}. {text}"
-        if not style.startswith("List Number") and text.strip():
-            counter = 0
-        lines.append(text)
+        marker = numbering.marker(block) if text.strip() else None
+        lines.append(f"{marker} {text}" if marker and not MARKER_RE.match(text) else text)
     return [Page("\n".join(lines))]
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _w_val(element, tag: str) -> str | None:
+    child = element.find(f"{_W}{tag}")
+    return None if child is None else child.get(f"{_W}val")
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        count, n = divmod(n, value)
+        out += numeral * count
+    return out
+
+
+def _format_number(fmt: str, n: int) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letters.upper() if fmt == "upperLetter" else letters
+    if fmt in ("lowerRoman", "upperRoman"):
+        return _roman(n).upper() if fmt == "upperRoman" else _roman(n)
+    return str(n)
+
+
+class _WordNumbering:
+    """Computes the list marker Word displays for a paragraph (numbering.xml + running counters)."""
+
+    def __init__(self, document) -> None:  # noqa: ANN001 - a python-docx Document
+        self.levels: dict[str, dict[int, tuple[str, int, str]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract: dict[str | None, dict[int, tuple[str, int, str]]] = {}
+        for definition in root.findall(f"{_W}abstractNum"):
+            levels = {}
+            for lvl in definition.findall(f"{_W}lvl"):
+                levels[int(lvl.get(f"{_W}ilvl", "0"))] = (
+                    _w_val(lvl, "numFmt") or "decimal", int(_w_val(lvl, "start") or 1), _w_val(lvl, "lvlText") or "")
+            abstract[definition.get(f"{_W}abstractNumId")] = levels
+        for num in root.findall(f"{_W}num"):
+            levels = dict(abstract.get(_w_val(num, "abstractNumId"), {}))
+            for override in num.findall(f"{_W}lvlOverride"):
+                ilvl, start = int(override.get(f"{_W}ilvl", "0")), _w_val(override, "startOverride")
+                if start is not None and ilvl in levels:
+                    levels[ilvl] = (levels[ilvl][0], int(start), levels[ilvl][2])
+            self.levels[num.get(f"{_W}numId", "")] = levels
+
+    def _num_pr(self, paragraph) -> tuple[str, int] | None:  # noqa: ANN001
+        p_pr = paragraph._p.pPr
+        num_pr = p_pr.numPr if p_pr is not None else None
+        style = paragraph.style
+        while num_pr is None and style is not None:
+            style_ppr = style.element.pPr
+            num_pr = style_ppr.numPr if style_ppr is not None else None
+            style = style.base_style
+        if num_pr is None or num_pr.numId is None:
+            return None
+        ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        return str(num_pr.numId.val), int(ilvl)
+
+    def marker(self, paragraph) -> str | None:  # noqa: ANN001
+        found = self._num_pr(paragraph)
+        if found is None or found[0] == "0":
+            return None
+        num_id, ilvl = found
+        level = self.levels.get(num_id, {}).get(ilvl)
+        if level is None:
+            return None
+        fmt, start, lvl_text = level
+        counts = self.counters.setdefault(num_id, {})
+        counts[ilvl] = counts.get(ilvl, start - 1) + 1
+        for deeper in [k for k in counts if k > ilvl]:
+            del counts[deeper]
+        if fmt == "none":
+            return None
+        if fmt == "bullet":
+            return "•"
+        value = _format_number(fmt, counts[ilvl])
+        if lvl_text.startswith("("):
+            mark = f"({value})"
+        else:
+            mark = f"{value}{')' if lvl_text.rstrip().endswith(')') else '.'}"
+        return f"- {mark}" if ilvl > 0 else mark
 
 
 LOADERS: dict[str, Callable[[Path], list[Page]]] = {

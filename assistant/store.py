@@ -155,7 +155,7 @@ class ClauseStore:
             ids = sorted(set(doc_ids))
             if not ids:
                 return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=ids, operator=FilterOperator.IN)])
+            filters = MetadataFilters(filters=[MetadataFilter(key="policy_doc", value=ids, operator=FilterOperator.IN)])
         query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
         result = self.vector_store.query(query)
         # ChromaVectorStore reports exp(-distance); our collections use cosine distance.
@@ -186,14 +186,16 @@ class ClauseStore:
         collection = self.client.create_collection(new_name, metadata={"hnsw:space": "cosine"})
         store = ChromaVectorStore(chroma_collection=collection)
         nodes = []
+        # The doc id goes under "policy_doc": llama-index overwrites a "doc_id" metadata key with the
+        # node's ref_doc_id on add.
         for clause in clauses:
             nodes.append(TextNode(
                 id_=clause.clause_id,
                 text=clause.embed_text,
                 embedding=vectors[clause.clause_id].tolist(),
-                metadata={"doc_id": clause.doc_id, "label": clause.label, "start": clause.start,
+                metadata={"policy_doc": clause.doc_id, "label": clause.label, "start": clause.start,
                           "end": clause.end, "kind": clause.kind},
-                excluded_embed_metadata_keys=["doc_id", "label", "start", "end", "kind"],
+                excluded_embed_metadata_keys=["policy_doc", "label", "start", "end", "kind"],
             ))
         for i in range(0, len(nodes), 256):
             store.add(nodes[i:i + 256])

@@ -99,7 +99,7 @@ def build_html(lines: list[str], path: Path) -> Path:
         "<!doctype html><html><head><title>Policy</title><style>p{color:#333}</style>"
         "<script>var tracker = 'Skip to main content';</script></head><body>"
         "<header><a href='#main'>Skip to main content</a></header>"
-        "<nav><ul><li>Home</li><li>Board Policies</li></ul></nav>"
+        "<nav><ul><li>Home</li><li>Calendar of Events</li></ul></nav>"
         "<main id='main'>" + "\n".join(body) + "</main>"
         "<footer>Instagram YouTube &copy; 2024</footer>"
         "<script>console.log('analytics');</script></body></html>"
@@ -110,25 +110,67 @@ def build_html(lines: list[str], path: Path) -> Path:
 
 # --------------------------------------------------------------------------- DOCX
 def build_docx(lines: list[str], path: Path) -> Path:
-    """A Word file: Title, Heading 2 headings, List Bullet bullets (no "•" in the text), other lines as typed."""
+    """A Word file: Title, Heading 2 headings, "•" lines as List Bullet paragraphs and "1." lines as
+    List Number paragraphs (Word numbering, restarted for each list: no number in the text), the
+    rest as typed."""
     import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
 
     document = docx.Document()
+    numbering = document.part.numbering_part.element
+    list_style = document.styles["List Number"].element.pPr.numPr.numId.val
+    abstract_id = next(
+        n.find(qn("w:abstractNumId")).get(qn("w:val"))
+        for n in numbering.findall(qn("w:num")) if n.get(qn("w:numId")) == str(list_style)
+    )
     document.add_paragraph(lines[0], style="Title")
+    current_num: str | None = None
     for line in lines[1:]:
         if line in SEED_HEADINGS:
             document.add_paragraph(line, style="Heading 2")
         elif m := _BULLET.match(line):
             document.add_paragraph(m.group(1), style="List Bullet")
+        elif m := _NUM.match(line):
+            if current_num is None:  # a new list: a new w:num that restarts at 1
+                current_num = str(1000 + len(numbering.findall(qn("w:num"))))
+                num = OxmlElement("w:num")
+                num.set(qn("w:numId"), current_num)
+                ref = OxmlElement("w:abstractNumId")
+                ref.set(qn("w:val"), abstract_id)
+                override = OxmlElement("w:lvlOverride")
+                override.set(qn("w:ilvl"), "0")
+                start = OxmlElement("w:startOverride")
+                start.set(qn("w:val"), m.group(1))
+                override.append(start)
+                num.append(ref)
+                num.append(override)
+                numbering.append(num)
+            para = document.add_paragraph(m.group(2), style="List Number")
+            num_pr = para._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_numId().val = int(current_num)
+            num_pr.get_or_add_ilvl().val = 0
+            continue
+        elif _NESTED.match(line):
+            document.add_paragraph(line)
+            continue
         else:
             document.add_paragraph(line)
+        current_num = None
     document.save(str(path))
     return path
 
 
 # --------------------------------------------------------------------------- PDF
-def build_pdf(lines: list[str], path: Path, page_break_after: int | None = None, keep_together: bool = True) -> Path:
-    """A text PDF (reportlab, Helvetica, wrapped lines, paragraph spacing) with a forced page break."""
+def build_pdf(
+    lines: list[str],
+    path: Path,
+    page_break_after: int | None = None,
+    keep_together: bool = True,
+    running: str | None = None,
+) -> Path:
+    """A text PDF (reportlab, Helvetica, wrapped lines, paragraph spacing), optionally with a forced
+    page break and a running header (``running``) and "Page N of M"-style footer on every page."""
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate
@@ -143,7 +185,13 @@ def build_pdf(lines: list[str], path: Path, page_break_after: int | None = None,
         story.append(KeepTogether([para]) if keep_together else para)
         if page_break_after is not None and i == page_break_after:
             story.append(PageBreak())
-    SimpleDocTemplate(str(path), pagesize=letter).build(story)
+    def chrome(canvas, doc) -> None:  # noqa: ANN001 - reportlab callback
+        if running:
+            canvas.setFont("Helvetica", 8)
+            canvas.drawString(72, letter[1] - 40, running)
+            canvas.drawString(72, 30, f"Page {doc.page}")
+
+    SimpleDocTemplate(str(path), pagesize=letter).build(story, onFirstPage=chrome, onLaterPages=chrome)
     return path
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +26,11 @@ from assistant.answer_llm import (
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.types import Answer, Citation, Finding
-from tests.scripted_llm_server import ScriptedLLMServer
+
+try:
+    from tests.scripted_llm_server import ScriptedLLMServer
+except ModuleNotFoundError:  # run as `pytest` (not `python -m pytest`): tests/ itself is on sys.path
+    from scripted_llm_server import ScriptedLLMServer  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.llm
 
@@ -382,6 +388,20 @@ def test_ollama_timeout_falls_back(server):
     assert time.monotonic() - started < 1.0 + 2.5
 
 
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_scripted_server_also_streams(server, backend):
+    from llama_index.core.llms import ChatMessage
+
+    url = f"{server.url}/v1" if backend == "openai" else server.url
+    llm = build_llm(Settings(llm_backend=backend, llm_url=url, llm_model=MODEL, llm_timeout=5.0))
+    server.push(GOOD_REPLY)
+
+    chunks = list(llm.stream_chat([ChatMessage(role="user", content="hi")]))
+
+    assert chunks[-1].message.content == GOOD_REPLY
+    assert server.chat_requests()[0].body["stream"] is True
+
+
 # --- the reply checker (pure logic) -------------------------------------------------------------
 
 
@@ -438,13 +458,19 @@ def _reply_quoting_the_prompt(body: dict[str, Any]) -> str:
 
 
 @pytest.mark.slow
-def test_pipeline_uses_the_checked_llm_summary(request, server):
-    pipeline = pytest.importorskip("assistant.pipeline")
-    seed_settings = request.getfixturevalue("seed_settings")
-    settings = seed_settings.model_copy(
-        update={"llm_backend": "openai", "llm_url": f"{server.url}/v1", "llm_model": MODEL, "llm_timeout": 10.0}
-    )
-    assistant = pipeline.Assistant.open(settings)
+def test_pipeline_uses_the_checked_llm_summary(request, tmp_path_factory, server):
+    from assistant.pipeline import Assistant
+
+    update = {"llm_backend": "openai", "llm_url": f"{server.url}/v1", "llm_model": MODEL, "llm_timeout": 10.0}
+    try:
+        settings = request.getfixturevalue("seed_settings").model_copy(update=update)
+        assistant = Assistant.open(settings)
+    except pytest.FixtureLookupError:  # until tests/conftest.py provides it: build a tmp index
+        tmp = tmp_path_factory.mktemp("llm-e2e")
+        shutil.copytree(Path(__file__).resolve().parents[1] / "corpus", tmp / "corpus")
+        settings = Settings(corpus=tmp / "corpus", index=tmp / "index", feedback_db=tmp / "fb.sqlite3", **update)
+        assistant = Assistant.open(settings, require_index=False)
+        assert assistant.ingest(rebuild=True).ok
     server.push(_reply_quoting_the_prompt)
 
     answer = assistant.ask("is it ok if i follow my students on tiktok?")

@@ -260,8 +260,9 @@ NEW_POLICY = """Board Policy 7.40 - Staff Texting
 
 ARTICLE I - PURPOSE
 
-This policy sets rules for messages between staff and students. It applies to every school of the
-district, including summer programs.
+This policy sets rules for messages between staff and students. It applies to every school,
+including summer programs, and to every
+staff member.
 
 Rules for Staff
 
@@ -289,7 +290,7 @@ def test_a_new_document_gets_sensible_clauses():
         assert doc.text[c.start : c.end] == c.text
     texts = [c.text for c in clauses]
     # The hard-wrapped paragraph is one clause; headings and the trailer are not clauses.
-    assert texts[0].startswith("This policy sets rules") and texts[0].endswith("including summer programs.")
+    assert texts[0].startswith("This policy sets rules") and texts[0].endswith("and to every\nstaff member.")
     assert not any(t in ("ARTICLE I - PURPOSE", "Rules for Staff", "Enforcement") or t.startswith("Adopted") for t in texts)
     items = {c.item: c for c in clauses if c.kind == "item"}
     assert set(items) == {"1", "2", "3", "a", "b"}

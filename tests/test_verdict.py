@@ -68,7 +68,9 @@ def test_labelled_clauses_are_real_and_cover_every_label_and_document() -> None:
     assert {r["doc_id"] for r in rows} == set(DOC_FILES)
 
 
-def test_accuracy_per_label_over_labelled_clauses(capsys: pytest.CaptureFixture[str], record_property) -> None:
+def test_accuracy_per_label_over_labelled_clauses(
+    capsys: pytest.CaptureFixture[str], record_property: pytest.RecordProperty
+) -> None:
     rows = _rows()
     verdicts = [_run(r) for r in rows]
     for row, v in zip(rows, verdicts):
@@ -112,8 +114,11 @@ HARD_CASES = [
         "discouraged",
         "should not",
     ),
-    ("The District does not discourage its employees from maintaining a private, online presence.", "permitted",
-     "does not discourage"),
+    (
+        "The District does not discourage its employees from maintaining a private, online presence.",
+        "permitted",
+        "does not discourage",
+    ),
     # a condition inside a prohibition
     (
         "Unless authorized by the Superintendent or his/her designee, personal web posts shall not include the "
@@ -206,8 +211,11 @@ HARD_CASES = [
         "informational",
         "",
     ),
-    ("Violations of these guidelines are subject to disciplinary action up to and including termination.",
-     "informational", "are subject to"),
+    (
+        "Violations of these guidelines are subject to disciplinary action up to and including termination.",
+        "informational",
+        "are subject to",
+    ),
     ("2:105 Policy - Ethics Act - Prohibited Political Activities and Gift Ban", "informational", ""),
     # the quoted disclaimer's "with written permission" is not this clause's condition
     (
@@ -217,13 +225,19 @@ HARD_CASES = [
         "required",
         "must",
     ),
-    ("Employees are encouraged to post positive information about the school district.  Employees should exercise "
-     "appropriate discretion concerning posting, agreeing or liking negative comments about the school district, its "
-     "employees, staff, and/or students.", "recommended", "are encouraged to"),
+    (
+        "Employees are encouraged to post positive information about the school district.  Employees should "
+        "exercise appropriate discretion concerning posting, agreeing or liking negative comments about the school "
+        "district, its employees, staff, and/or students.",
+        "recommended",
+        "are encouraged to",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "label", "evidence"), HARD_CASES, ids=[f"{c[1]}-{i}" for i, c in enumerate(HARD_CASES)])
+@pytest.mark.parametrize(
+    ("text", "label", "evidence"), HARD_CASES, ids=[f"{c[1]}-{i}" for i, c in enumerate(HARD_CASES)]
+)
 def test_hard_case(text: str, label: str, evidence: str) -> None:
     v = classify(text)
     assert v.label == label, v
@@ -269,8 +283,9 @@ def test_query_selects_the_sentence_it_is_about() -> None:
     v = classify(D207_REPOST, "can I repost or reshare posts from official district accounts?")
     assert (v.label, v.evidence) == ("permitted", "may")
     assert D207_REPOST.index("Employees may") + len("Employees ") == v.evidence_start
-    v = classify(D207_REPOST, "can I share photographs of students or their names?")
-    assert v.label == "discouraged"
+    # "pics"/"photos" meet "photographs"; "social media" is everywhere and decides nothing
+    for q in ("can I share photographs of students or their names?", "can I post pics of my students on social media"):
+        assert classify(D207_REPOST, q).label == "discouraged", q
 
 
 def test_query_ties_fall_back_to_precedence_and_unrelated_queries_change_nothing() -> None:
@@ -278,6 +293,66 @@ def test_query_ties_fall_back_to_precedence_and_unrelated_queries_change_nothing
     assert classify(UNION_TEXTING, "can I text a student?").label == "discouraged"
     assert classify(UNION_TEXTING, "parking permits for the stadium") == classify(UNION_TEXTING)
     assert classify(UNION_TEXTING, "") == classify(UNION_TEXTING)
+
+
+# ---------------------------------------------------------------- wording beyond the seeds (pure logic)
+
+GENERAL = [
+    ("Employees must not share passwords.", "prohibited"),
+    ("Staff are not permitted to friend students on personal accounts.", "prohibited"),
+    ("Teachers are not to text students.", "prohibited"),
+    ("No employee shall post photographs of students on a personal account.", "prohibited"),
+    ("Under no circumstances should employees share login credentials.", "prohibited"),
+    ("Staff will not use personal accounts to communicate with students.", "prohibited"),
+    ("Harassment of students through social media will not be tolerated.", "prohibited"),
+    ("Friending current students is not recommended.", "discouraged"),
+    ("Employees should avoid connecting with students.", "discouraged"),
+    ("Employees may post photos of students with written parental consent.", "conditional"),
+    ("Staff may communicate with students through district-approved platforms only.", "conditional"),
+    ("Employees who wish to create a class page must first obtain approval from the principal.", "conditional"),
+    ("Personal cell phones may be used for instructional purposes with administrator approval.", "conditional"),
+    ("Employees must not use personal email to contact students except in emergencies.", "conditional"),
+    ("Staff will use district accounts for all communication with parents.", "required"),
+    ("It is the responsibility of each employee to protect student privacy.", "required"),
+    ("Employees need to report any contact initiated by a student.", "required"),
+    ("Employees are advised to keep personal and professional accounts separate.", "recommended"),
+    ("It is recommended that staff use privacy settings.", "recommended"),
+    ("Employees can use their personal devices to access the staff portal.", "permitted"),
+    ("Personal use of social media is acceptable.", "permitted"),
+    ("Employees may be disciplined for violating this policy.", "informational"),
+    ("The principal will review all requests.", "informational"),
+    ("The district will provide training to all staff.", "informational"),
+    ("Comments can be forwarded or copied.", "informational"),
+    ("Coaches may use group messaging apps such as Remind to communicate with team members, provided a parent or "
+     "administrator is included.", "conditional"),
+    ("The use of district logos on personal accounts requires prior approval from the Communications Office.",
+     "conditional"),
+    ("Texting a student one-on-one is only allowed when a parent is copied on the message.", "conditional"),
+    ("Teachers may contact parents by personal cell phone in an emergency.", "conditional"),
+    ("Use of personal social media on district devices is limited to break times.", "conditional"),
+    ("Employees are prohibited from posting photos of students on personal accounts unless the student is their own "
+     "child.", "conditional"),
+    ("Staff may, with building principal approval, create a team page on Instagram.", "conditional"),
+    ("Friending students is not appropriate.", "prohibited"),
+    ("Staff must refrain from engaging in online arguments with parents.", "prohibited"),
+    ("Staff are cautioned that deleted posts may still be recoverable.", "informational"),
+    ("The Board encourages staff to model positive digital citizenship.", "recommended"),
+    ("Principals shall review all requests for class social media accounts.", "informational"),
+    ("Staff are free to express personal opinions on matters of public concern.", "permitted"),
+    ("Employees are discouraged from using personal accounts for school business and must use district accounts "
+     "instead.", "discouraged"),
+    # a clause that kept its list marker
+    ("8.    Employees should refrain from becoming “friends” with students.", "discouraged"),
+    ("•\xa0Not disclose student records.", "prohibited"),
+    ("iv. Use district accounts.", "required"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), GENERAL)
+def test_general_wording(text: str, label: str) -> None:
+    v = classify(text)
+    assert v.label == label, v
+    _assert_evidence(text, v)
 
 
 # ---------------------------------------------------------------- district level

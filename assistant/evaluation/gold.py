@@ -179,7 +179,7 @@ def _parse_question(obj: dict[str, Any], n: int, problems: GoldProblems) -> Gold
         problems.add(n, f"{label}: 'answer' must be a string")
     citations = _parse_citations(obj["citations"], label, n, problems)
     if isinstance(answerable, bool):
-        if answerable and not citations and isinstance(obj["citations"], list):
+        if answerable and obj["citations"] == []:
             problems.add(n, f"{label}: answerable questions need at least one citation")
         if not answerable and obj["citations"]:
             problems.add(n, f"{label}: unanswerable questions must have empty 'citations'")

@@ -213,7 +213,7 @@ def _question_rows(report: dict[str, Any]) -> str:
         ) or "<li>(nothing cited)</li>"
         verdicts = ", ".join(f"{d}: {v}" for d, v in q["verdicts_given"].items())
         rows.append(
-            f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><b>{status}</b></td>'
+            f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><strong>{status}</strong></td>'
             f'<td>{escape(q["question"])}</td><td><ul>{gold}</ul></td><td><ul>{cited}</ul></td>'
             f'<td>{escape(verdicts)}{"<br>abstained" if q["abstained"] else ""}</td><td>{q["latency_ms"]:.0f}</td></tr>'
         )

@@ -49,9 +49,8 @@ def check_question(question: str, settings: Settings) -> str:
     return text
 
 
-def ask_and_log(assistant: Any, question: str, district: str | None) -> Answer:
+def ask_and_log(assistant: Any, settings: Settings, question: str, district: str | None) -> Answer:
     """Ask; record abstained questions for the gaps report (never failing the answer)."""
-    settings: Settings = assistant.settings
     text = check_question(question, settings)
     answer: Answer = assistant.ask(text, district=district or None)
     if answer.abstained:
@@ -96,7 +95,7 @@ def build_router(assistant: Any, settings: Settings) -> APIRouter:
 
     @router.post("/ask", summary="Answer a question from the district policies")
     def ask(body: AskRequest) -> dict[str, Any]:
-        return ask_and_log(assistant, body.question, body.district).to_dict()
+        return ask_and_log(assistant, settings, body.question, body.district).to_dict()
 
     @router.get("/documents", summary="Every document in the index")
     def documents() -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ def badge(verdict: str) -> str:
     bg, fg, icon = VERDICT_STYLE.get(verdict, VERDICT_STYLE["informational"])
     return (
         f'<span class="pa-badge" style="background:{bg};color:{fg}" '
-        f'data-verdict="{escape(verdict)}"><span aria-hidden="true">{icon}</span> '
+        f'data-verdict="{escape(verdict)}"><span aria-hidden="true" style="color:{fg}">{icon}</span> '
         f"{escape(verdict.upper())}</span>"
     )
 

@@ -66,7 +66,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=ancestors)
-    blocks = build_ui(assistant)
+    blocks = build_ui(assistant, settings)
     blocks.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
         app,

@@ -9,6 +9,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.types import Answer, Citation
 from assistant.web import render
@@ -36,8 +37,9 @@ History = list[dict[str, Any]]
 class ChatUI:
     """Builds the Blocks and holds the handlers (kept small and testable)."""
 
-    def __init__(self, assistant: Any):
+    def __init__(self, assistant: Any, settings: Settings):
         self.assistant = assistant
+        self.settings = settings
         metas = assistant.documents()
         self.names = {m.doc_id: m.district for m in metas}
         self.choices = [("All districts", ALL)] + [
@@ -54,14 +56,14 @@ class ChatUI:
         answers = dict(answers or {})
         text = (question or "").strip()
         try:
-            check_question(text, self.assistant.settings)
+            check_question(text, self.settings)
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
         history.append({"role": "user", "content": render.render_question(text)})
         history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
         yield self._partial(history, "")
         try:
-            answer = ask_and_log(self.assistant, text, district or None)
+            answer = ask_and_log(self.assistant, self.settings, text, district or None)
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
             yield self._partial(history, "")
@@ -146,7 +148,7 @@ class ChatUI:
     def api_answer(self, question: str, district: str = "") -> dict[str, Any]:
         """Answer a question; returns the Answer JSON (same as POST /api/ask)."""
         try:
-            return ask_and_log(self.assistant, question, district or None).to_dict()
+            return ask_and_log(self.assistant, self.settings, question, district or None).to_dict()
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
 
@@ -235,5 +237,5 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def build_ui(assistant: Any) -> gr.Blocks:
-    return ChatUI(assistant).build()
+def build_ui(assistant: Any, settings: Settings) -> gr.Blocks:
+    return ChatUI(assistant, settings).build()

@@ -1,0 +1,170 @@
+"""The index: incremental, atomic, locked, and the same through a real `chroma run` server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from assistant.config import Settings
+from assistant.errors import IndexBusy, IndexMissing
+from assistant.indexer import LOCK_FILE
+from assistant.pipeline import Assistant
+from assistant.store import ClauseStore
+
+pytestmark = pytest.mark.slow
+
+CHSD = "004_1739076a474c36a0.txt"
+ITEM8_OLD = "Employees should refrain from becoming"
+ITEM8_NEW = "Employees shall not become"
+
+
+def _open(settings, embedder):
+    return Assistant.open(settings, embedder=embedder, require_index=False)
+
+
+def test_reingest_of_unchanged_corpus_embeds_nothing(seed_corpus_copy, tmp_path, embedder, monkeypatch):
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    first = _open(settings, embedder).ingest()
+    assert first.ok and first.docs == 5 and first.embedded == first.clauses > 100
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an unchanged corpus must not be embedded again")
+
+    monkeypatch.setattr(embedder, "encode", refuse)
+    again = _open(settings, embedder).ingest()
+    assert again.embedded == 0 and again.skipped == 5 and again.clauses == first.clauses
+    collection = ClauseStore(settings.index).load().collection_name
+    assert collection == ClauseStore(settings.index).load().collection_name  # nothing rewritten
+
+
+def test_changed_document_replaces_only_its_clauses_and_removed_document_is_deleted(
+        seed_corpus_copy, tmp_path, embedder):
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    a = _open(settings, embedder)
+    first = a.ingest()
+    path = seed_corpus_copy / CHSD
+    path.write_text(path.read_text(encoding="utf-8").replace(ITEM8_OLD, ITEM8_NEW), encoding="utf-8")
+    (seed_corpus_copy / "000_a9ad98b588ff3f02.txt").unlink()
+    manifest = seed_corpus_copy / "manifest.toml"
+    blocks = manifest.read_text(encoding="utf-8").split("[[documents]]")
+    manifest.write_text("[[documents]]".join(b for b in blocks if 'id = "d207-guidelines"' not in b),
+                        encoding="utf-8")
+    second = a.ingest()
+    assert second.removed == 1 and second.docs == 4
+    assert 1 <= second.embedded <= 3, "only the revised clause (and nothing else) is re-embedded"
+    texts = [c.text for c in a.clauses("chsd230-5125")]
+    assert any(t.startswith(ITEM8_NEW) for t in texts)
+    assert not any(ITEM8_OLD in t for t in texts)
+    assert "d207-guidelines" not in {d.doc_id for d in a.documents()}
+    hits = a.retriever.retrieve("Staff should NOT follow/friend/connect with a student")
+    assert all(h.clause.doc_id != "d207-guidelines" for h in hits.hits)
+    assert first.clauses - second.clauses > 5
+
+
+def test_failed_write_leaves_previous_index_queryable(seed_corpus_copy, tmp_path, embedder, monkeypatch):
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    _open(settings, embedder).ingest()
+    before = ClauseStore(settings.index).load()
+    n_before, collection_before = len(before.clauses), before.collection_name
+
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    calls = {"n": 0}
+    real_add = ChromaVectorStore.add
+
+    def add_then_die(self, nodes, **kw):
+        calls["n"] += 1
+        if calls["n"] > 0:
+            real_add(self, nodes[:3], **kw)
+            raise KeyboardInterrupt("killed part-way")
+        return real_add(self, nodes, **kw)
+
+    monkeypatch.setattr(ChromaVectorStore, "add", add_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _open(settings, embedder).ingest(rebuild=True)
+    monkeypatch.undo()
+
+    after = Assistant.open(settings, embedder=embedder)
+    assert after.store.collection_name == collection_before
+    assert len(after.store.clauses) == n_before
+    answer = after.ask("Can I friend a student on Facebook?")
+    assert not answer.abstained and answer.citations
+    # the next ingest cleans up the half-written collection and still works
+    report = after.ingest()
+    assert report.ok
+    names = [c if isinstance(c, str) else c.name for c in after.store.client.list_collections()]
+    assert len(names) <= 2
+
+
+def test_second_ingest_at_once_is_refused(seed_corpus_copy, tmp_path, embedder):
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    (tmp_path / "idx").mkdir()
+    with FileLock(str(tmp_path / "idx" / LOCK_FILE)):
+        with pytest.raises(IndexBusy, match="Another ingest is running"):
+            _open(settings, embedder).ingest()
+
+
+def test_missing_index_says_how_to_build_it(tmp_path, embedder):
+    with pytest.raises(IndexMissing, match="policy-assistant ingest"):
+        Assistant.open(Settings(index=tmp_path / "nothing"), embedder=embedder)
+
+
+def test_district_filter_is_applied_in_the_store(seed_assistant):
+    vec = seed_assistant.embedder.encode_query("friend students online")
+    hits = seed_assistant.store.dense_search(vec, 50, ["union-1610"])
+    assert hits and {seed_assistant.clause(cid).doc_id for cid, _ in hits} == {"union-1610"}
+    assert seed_assistant.store.dense_search(vec, 5, []) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = Path(sys.executable).parent / "chroma"
+    port = _free_port()
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**__import__("os").environ, "ANONYMIZED_TELEMETRY": "False"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                pytest.fail("chroma run exited early")
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not come up")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.mark.chroma_server
+def test_ingest_and_ask_through_a_real_chroma_server(chroma_server, seed_corpus_copy, tmp_path, embedder):
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx", chroma_url=chroma_server)
+    report = _open(settings, embedder).ingest()
+    assert report.ok and report.embedded == report.clauses
+    assert not (tmp_path / "idx" / "chroma").exists(), "server mode must not create an embedded database"
+    a = Assistant.open(settings, embedder=embedder)
+    answer = a.ask("Can I friend a student on Facebook?")
+    assert answer.citations
+    for c in answer.citations:
+        assert a.document(c.doc_id).text[c.start:c.end] == c.quote
+    again = _open(settings, embedder).ingest()
+    assert again.embedded == 0

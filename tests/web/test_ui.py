@@ -1,0 +1,126 @@
+"""The Gradio chat: through gradio_client against the running app, and its handlers directly."""
+
+from __future__ import annotations
+
+import sqlite3
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.web.conftest import EVIL, EVIL_DISTRICT, EVIL_TITLE
+
+pytestmark = pytest.mark.slow
+
+TIKTOK = "Can I accept a student's follow request on TikTok?"
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def _parse(html: str) -> _Tags:
+    p = _Tags()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def gclient(live):
+    from gradio_client import Client
+
+    return Client(live.url, verbose=False)
+
+
+def test_gradio_client_asks_and_gets_citations(gclient, web_assistant):
+    answer = gclient.predict(TIKTOK, "", api_name="/answer")
+    assert answer["question"] == TIKTOK and answer["citations"]
+    for c in answer["citations"]:
+        assert web_assistant.document(c["doc_id"]).text[c["start"]:c["end"]] == c["quote"]
+
+
+def test_gradio_client_district(gclient):
+    answer = gclient.predict(TIKTOK, "chsd230-5125", api_name="/answer")
+    assert answer["district"] == "chsd230-5125"
+    assert all(f["doc_id"] == "chsd230-5125" for f in answer["findings"])
+
+
+def test_gradio_client_empty_question_is_an_error(gclient):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Please type a question"):
+        gclient.predict("  ", "", api_name="/answer")
+
+
+@pytest.fixture(scope="module")
+def chat(web_assistant, web_settings):
+    from assistant.web.ui import ChatUI
+
+    return ChatUI(web_assistant, web_settings)
+
+
+def test_respond_streams_summary_then_cards(chat):
+    steps = list(chat.respond(TIKTOK, [], ""))
+    assert len(steps) >= 3
+    histories = [s[0] for s in steps]
+    assert "Searching" in histories[0][-1]["content"]
+    assert "pa-summary" in histories[1][-1]["content"] and "pa-card" not in histories[1][-1]["content"]
+    final = steps[-1]
+    html, answer = final[0][-1]["content"], final[2]
+    assert html.count('class="pa-card"') == len(answer.findings)
+    assert "<mark>" in final[5]  # the first citation opened in context
+    assert final[8] == {1: answer}  # answers by message index, for the chat's thumbs
+
+
+def test_respond_refuses_empty_and_long(chat, web_settings):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="Please type a question"):
+        list(chat.respond("   ", [], ""))
+    with pytest.raises(gr.Error, match="limit is 2,000"):
+        list(chat.respond("x" * (web_settings.max_question_chars + 1), [], ""))
+
+
+def test_feedback_from_the_chat_is_stored(chat, web_settings):
+    answer = list(chat.respond(TIKTOK, [], "ia-401-15"))[-1][2]
+    msg, box = chat.give_feedback(-1, "  needs the Iowa rule  ", answer, "ia-401-15")
+    assert "saved" in msg and box == ""
+    row = sqlite3.connect(web_settings.feedback_db).execute(
+        "SELECT question, district, rating, comment, verdicts FROM feedback WHERE answer_id = ?",
+        (answer.answer_id,)).fetchone()
+    assert row[:4] == (TIKTOK, "ia-401-15", -1, "needs the Iowa rule")
+    assert row[4].startswith("[")
+
+
+def test_open_citation_marks_the_quote(chat):
+    answer = list(chat.respond(TIKTOK, [], ""))[-1][2]
+    cit = answer.citations[-1]
+    html, copy = chat.open_citation(cit.clause_id, answer)
+    from html import unescape
+    import re
+
+    assert unescape(re.search(r"<mark>(.*?)</mark>", html, re.S).group(1)) == cit.quote
+    assert cit.label in copy and cit.quote in copy
+
+
+def test_script_document_renders_escaped_in_the_chat(evil_assistant):
+    from assistant.web.ui import ChatUI
+
+    chat = ChatUI(evil_assistant, evil_assistant.settings)
+    steps = list(chat.respond(f"Can I accept a follow request on TikTok? {EVIL}", [], ""))
+    final = steps[-1]
+    for html in (final[0][-1]["content"], final[0][-2]["content"], final[4], final[5]):
+        parsed = _parse(html)
+        assert not {"script", "img"} & set(parsed.tags), html
+    assert EVIL in _parse(final[0][-1]["content"]).text  # the quote, as text
+    assert EVIL_TITLE in _parse(final[5]).text and EVIL_DISTRICT in _parse(final[5]).text
+    choices = [label for label, _ in dict(final[3])["choices"]]
+    assert choices  # the dropdown lists the citations (Gradio shows choices as text)
