@@ -32,17 +32,19 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
-    per_district: int = Field(2, description="Clauses cited at most per district.")
+    per_district: int = Field(1, description="Clauses cited at most per district when comparing districts.")
+    per_district_filtered: int = Field(3, description="Clauses cited at most for the one district asked about.")
     max_citations: int = Field(10, description="Clauses cited at most in one answer.")
     address_coverage: float = Field(
-        0.5, description="A clause addresses a question when it uses this idf-weighted share of its words."
+        0.2, description="A clause addresses a question when it uses this idf-weighted share of its words..."
     )
-    address_similarity: float = Field(
-        0.3, description="...and its cosine similarity to the question is at least this."
+    address_similarity: float = Field(0.2, description="...and its cosine similarity to the question is at least this,")
+    strong_similarity: float = Field(0.4, description="...or when its cosine similarity alone reaches this.")
+    abstain_coverage: float = Field(
+        0.25, description="Abstain unless some clause uses this share of the question's words..."
     )
-    second_citation_ratio: float = Field(
-        0.75, description="A district's 2nd clause is cited when its fused score is this share of the 1st's."
-    )
+    abstain_similarity: float = Field(0.4, description="...or some clause's cosine similarity reaches this.")
+    coverage_weight: float = Field(0.1, description="Weight of word coverage next to similarity when ranking citations.")
     expand_queries: bool = Field(True, description="Expand staff words (snap, DM, tiktok...) with policy words.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 

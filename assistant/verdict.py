@@ -7,7 +7,11 @@ a condition inside a prohibition > prohibited > discouraged > conditional > requ
 recommended > permitted > informational. Consequences ("may be subject to discipline"), duties
 of others ("The Superintendent shall ...") and awareness ("should be aware that ...") are
 informational. With a ``query``, the sentences sharing the most (stemmed, non-stop) words with it
-are preferred, then the same precedence applies among them.
+are preferred, then the same precedence applies among them; a query about the part of a sentence
+that a condition does not reach ("shall not post X, including Y without permission") gets the
+prohibition, and a permission is read with any condition in its clause that the query touches.
+``context`` (the chunk's headings/lead-in) lets "The Superintendent shall:" items read as duties
+of others. ``strongest`` picks a district's verdict from its clauses' (order: ``VERDICT_PRIORITY``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,27 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@dataclass(frozen=True)
+class _Family:
+    """Trigger patterns of one kind, and words one of which a sentence must hold for them to be tried
+    at all (a substring test is far cheaper than the regex). ``rx`` only starts at a word whose
+    first letter some pattern can start with (``starts``): 2-5x faster than trying every pattern at
+    every character; ``plain`` is the same alternation without that guard (tests compare them)."""
+
+    rx: re.Pattern[str]
+    gate: tuple[str, ...]
+    plain: re.Pattern[str]
+
+    def scan(self, text: str, low: str) -> list[re.Match[str]]:
+        return list(self.rx.finditer(text)) if any(w in low for w in self.gate) else []
+
+
+def _family(gate: str, *parts: str, starts: str = "") -> _Family:
+    plain = _rx(*parts)
+    rx = re.compile(rf"\b(?=[{starts}])(?:{plain.pattern})") if starts else plain
+    return _Family(rx, tuple(gate.split("|")), plain)
+
+
 def _lower(text: str) -> str:
     """``text.lower()`` with the same length, so offsets carry over."""
     low = text.lower()
@@ -57,7 +82,8 @@ def _lower(text: str) -> str:
 
 
 _PARTICIPLE = r"(?:\w+ed|\w+en|made|sent|put|set|kept|held|left|read|shown|done|shared|used)"
-_PROHIBITED = _rx(
+_PROHIBITED = _family(
+    "not|never|refrain|avoid|prohibit|forbid|banned|no |inappropriate|unacceptable|impermissible",
     r"\b(?:shall|must)\s+(?:never|not)\b",
     rf"\bmay\s+not\s+(?:be\s+{_PARTICIPLE}\b|(?!be\b)\w+)",  # "may not be offensive" is epistemic
     r"\bcan\s*not\b",
@@ -74,8 +100,10 @@ _PROHIBITED = _rx(
     r"\bunder\s+no\s+circumstances?\b",
     r"\bwill\s+(?:not|never)\s+(?!be\b)\w+",  # "Staff will not text students" (employee subject)
     r"\bdo\s+not\b(?=\s+[a-z])",  # imperative "Do not plagiarize" (start-of-sentence checked below)
+    starts="abcdimnpsuw",
 )
-_DISCOURAGED = _rx(
+_DISCOURAGED = _family(
+    "should|discourag|recommend|advis",
     r"\bshould\s+(?:not|never)\b",
     r"\bshould\s+(?:refrain|avoid)\b",
     r"\b(?:is|are)\s+(?:strongly\s+)?discouraged(?:\s+from)?\b",
@@ -83,14 +111,18 @@ _DISCOURAGED = _rx(
     r"\b(?:is|are)\s+(?:not\s+(?:recommended|advisable|advised)|inadvisable)\b",
     r"\b(?:is|are)\s+(?:strongly\s+)?advised\s+(?:not\s+to|against)\b",
     r"\bno\s+(?:employee|staff|staff\s+member|teacher)s?\s+should\b",
+    starts="ains",
 )
 _COND_WORDS = r"(?:permission|approval|authorization|consent|(?:media|photo|signed)\s+release)"
 _NOT_PROCESS = r"\b(?!\s+(?:process|form|requirements?|procedures?)\b)"
-_CONDITION = _rx(
+_CONDITION = _family(
+    "unless|without|permission|approval|authoriz|consent|provided|when|only|restricted|limited|do so|does so"
+    "|except|approved|emergenc|release",
     r"\bunless\s+(?:otherwise\s+)?(?:authorized|approved|permitted)\b",
     r"\bunless\b",
     rf"\bwithout\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){{0,2}}{_COND_WORDS}{_NOT_PROCESS}",
-    rf"\b(?:(?:must|shall)\s+)?(?:may\s+do\s+so\s+)?(?:only\s+)?(?:with|receive|obtain|have|has|get|secure|requires?|need|needs)\s+"
+    rf"\b(?:(?:must|shall)\s+)?(?:may\s+do\s+so\s+)?(?:only\s+)?"
+    rf"(?:with|receive|obtain|have|has|get|secure|requires?|need|needs)\s+"
     rf"(?:the\s+|an?\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){{0,2}}{_COND_WORDS}{_NOT_PROCESS}",
     r"\b(?:may\s+do\s+so\s+)?provided(?:\s+that)?\b"
     r"(?!\s+(?:by|to|in|for|with|on|at|from|under|below|above|herein|through|via|as)\b)(?=\s+\w)",
@@ -106,8 +138,10 @@ _CONDITION = _rx(
     r"(?<!not\s)\bonly\s+(?:through|via|using|by|on|with|to|for)\b",
     r"\b(?:platforms?|accounts?|channels?|purposes?|means|devices?|sites?)\s+only\b(?=\s*(?:[.,;)]|$))",
     r"\b(?:if|when|once)\s+(?:approved|authorized)\b",
+    starts="acdeghimnoprsuw",
 )
-_REQUIRED = _rx(
+_REQUIRED = _family(
+    "must|shall|require|expect|mandat|essential|agree|responsib|be sure|oblig|direct|will|need|have to|has to",
     r"\bmust\b(?!\s+not\b)",
     r"\bshall\b(?!\s+(?:not|never|refrain|avoid)\b)",
     r"\b(?:is|are)\s+required\s+(?:to|that)\b",
@@ -125,8 +159,10 @@ _REQUIRED = _rx(
     r"\bit\s+is\s+the\s+responsibility\s+of\b",
     r"\b(?:need|needs|have|has)\s+to\b(?=\s+[a-z])",  # "Employees need to ..." (employee subject)
     r"\bwill\b(?!\s+(?:not|never|be|have|receive|reflect|find|need)\b)",  # "Staff will ..." (employee subject)
+    starts="abehimnrsw",
 )
-_RECOMMENDED = _rx(
+_RECOMMENDED = _family(
+    "should|encourag|recommend|advis|ought",
     r"\bshould\b(?!\s+(?:not|never|refrain|avoid)\b)",
     r"\b(?:is|are)\s+(?:strongly\s+)?encouraged\s+to\b",
     r"\bencourages?\s+(?:its\s+|all\s+)?(?:employees|staff)\s+to\b",
@@ -135,8 +171,10 @@ _RECOMMENDED = _rx(
     r"\b(?:is|are)\s+(?:strongly\s+)?advised\s+to\b",
     r"\bit\s+is\s+advisable\b",
     r"\bought\s+to\b",
+    starts="aeiors",
 )
-_PERMITTED = _rx(
+_PERMITTED = _family(
+    "may|allow|permi|acceptable|discourage|can|free to",
     rf"\bmay\s+(?:also\s+|only\s+)?be\s+{_PARTICIPLE}\b",  # "may be used ...": a permission, whoever
     r"\bmay\b(?!\s+not\b)",
     r"\bcan\b(?!\s*not\b)(?!\s+(?:be|have|never)\b)",  # "Staff can ..." (employee subject)
@@ -145,8 +183,10 @@ _PERMITTED = _rx(
     r"\bpermitted\s+to\b",
     r"\b(?:is|are)\s+(?:acceptable|allowable|allowed|permitted)\b",
     r"\bdoes\s+not\s+discourage\b",
+    starts="acdimp",
 )
-_CONSEQUENCE = _rx(
+_CONSEQUENCE = _family(
+    "subject to|result|lead to|impact|possibility|may |disciplined|face",
     r"\b(?:may|will|could|can|shall)\s+(?:still\s+|also\s+)?"
     r"(?:be\s+subject\s+to|result\s+in|lead\s+to|have\s+an\s+impact)\b",
     r"\b(?:is|are|be)\s+(?:also\s+)?subject\s+to\b",
@@ -154,15 +194,19 @@ _CONSEQUENCE = _rx(
     r"\bcan\s+have\s+an\s+impact\b",
     r"\bmay\s+(?:be\s+considered|impact|affect|bring|protect|be\s+useful)\b",
     r"\b(?:may|will|could|can)\s+(?:also\s+)?(?:be\s+disciplined|face)\b",
+    starts="abcfimsw",
 )
 # "should be aware that ..." and "recognizes that ...": the modal is no rule, and what follows is
 # mostly description (positive triggers there are dropped; prohibitions and conditions are kept).
-_AWARENESS = _rx(
+_AWARENESS = _family(
+    "aware|mindful|assume|remember|understand|cautioned|warned|reminded|advised|informed",
     r"\b(?:should|shall|must)\s+(?:also\s+)?(?:be\s+(?:aware|mindful)|assume|remember|understand)\b",
     r"^\s*be\s+aware\b",
     r"\b(?:is|are)\s+(?:cautioned|warned|reminded|advised|informed)\s+that\b",
 )
-_RECOGNIZES = _rx(r"\b(?:recognizes?|acknowledges?|understands?|presumed)\s+that\b")
+_RECOGNIZES = _family(
+    "recogniz|acknowledg|understand|presumed", r"\b(?:recognizes?|acknowledges?|understands?|presumed)\s+that\b"
+)
 
 _EMPLOYEE = _rx(
     r"\b(?:employees?|staff(?:\s+members?)?|teachers?|you|they|he\s+or\s+she|personnel|coaches|sponsors"
@@ -170,7 +214,8 @@ _EMPLOYEE = _rx(
 )
 _OTHER_SUBJECT = _rx(
     r"^\s*(?:and\s+|or\s+)?(?:the\s+|this\s+|its\s+)?"
-    r"(?:board\b|superintendent\b|district\s+administrat|administration\b|building\s+principals?\b|principals?\b|policy\b|district\b(?!\s+(?:employees?|staff|websites?))"
+    r"(?:board\b|superintendent\b|district\s+administrat|administration\b|building\s+principals?\b|principals?\b"
+    r"|policy\b|district\b(?!\s+(?:employees?|staff|websites?))"
     r"|school\s+district\b(?!\s+employees?)|students?\b(?!\s+(?:and|or)\s+(?:employees|staff)))"
 )
 # triggers that name the employees themselves, whoever the grammatical subject is
@@ -181,37 +226,9 @@ _WEAK_MODAL = _rx(
     r"(?!\s+(?:also\s+|only\s+)?be\s)"
 )
 # a condition that is a rule by itself, even in a sentence with no other trigger
-_SELF_CONDITION = _rx(r"(?:must|shall|may)\s", r"(?:is|are)\s+(?:restricted|limited)", r"only\s", r"(?:requires?|needs?)\s")
-# Cheap gates: a family's regex only runs on a sentence holding one of its words (keeps it ~µs).
-_GATES: dict[re.Pattern[str], tuple[str, ...]] = {}
-
-
-def _gate(rx: re.Pattern[str], *words: str) -> None:
-    _GATES[rx] = words
-
-
-_gate(_PROHIBITED, "not", "never", "refrain", "avoid", "prohibit", "forbid", "banned", "no ", "inappropriate",
-      "unacceptable", "impermissible")
-_gate(_DISCOURAGED, "should", "discourag", "recommend", "advis")
-_gate(_CONDITION, "unless", "without", "permission", "approval", "authoriz", "consent", "provided", "when",
-      "only", "restricted", "limited", "do so", "does so", "except", "approved", "emergenc", "release")
-_gate(_REQUIRED, "must", "shall", "require", "expect", "mandat", "essential", "agree", "responsib", "be sure",
-      "oblig", "direct", "will", "need", "have to", "has to")
-_gate(_RECOMMENDED, "should", "encourag", "recommend", "advis", "ought")
-_gate(_PERMITTED, "may", "allow", "permi", "acceptable", "discourage", "can", "free to")
-_gate(_CONSEQUENCE, "subject to", "result", "lead to", "impact", "possibility", "may ", "disciplined", "face")
-_gate(_AWARENESS, "aware", "mindful", "assume", "remember", "understand", "cautioned", "warned", "reminded",
-      "advised", "informed")
-_gate(_RECOGNIZES, "recogniz", "acknowledg", "understand", "presumed")
-
-
-def _scan(rx: re.Pattern[str], text: str, low: str) -> list[re.Match[str]]:
-    for word in _GATES[rx]:
-        if word in low:
-            return list(rx.finditer(text))
-    return []
-
-
+_SELF_CONDITION = _rx(
+    r"(?:must|shall|may)\s", r"(?:is|are)\s+(?:restricted|limited)", r"only\s", r"(?:requires?|needs?)\s"
+)
 _BOUNDARY = re.compile(r"[,;:()]")
 _IMPERATIVE = re.compile(
     r"^\s*((?:(?:Promptly|Periodically|Annually|Always|Immediately)\s+)?"
@@ -229,7 +246,19 @@ _NOT_START = re.compile(r"^\s*(Not\s+[a-z]+)")
 _REFRAIN_START = re.compile(r"^\s*((?:Refrain|Avoid)\s+from|Avoid)\b")
 _NEVER_START = re.compile(r"^\s*(Never\s+[a-z]+|Do\s+not|Don['’]t)\b")
 # the subject of a list's lead-in, e.g. "The Superintendent" in "The Superintendent shall:"
-_LEAD_IN = _rx(r"([^\n:.;>]*?)\b(?:shall|will|must|should)\s*:")
+_LEAD_IN = _rx(
+    r"([^\n:.;>]*?)\b((?:shall|must|may|should|will)(?:\s+not)?|(?:are|is)\s+(?:encouraged|expected|required)\s+to)\s*:"
+)
+# how a bare-verb item of a list reads, by the modal of the list's lead-in ("Employees shall not:")
+_LEAD_KIND = {
+    "shall not": "prohibited",
+    "must not": "prohibited",
+    "may not": "prohibited",
+    "will not": "prohibited",
+    "should not": "discouraged",
+    "should": "recommended",
+    "may": "permitted",
+}
 _DEFINITION = re.compile(r"^\s*[A-Z][\w/&'’ -]{0,48}?\s[-–—]\s+[A-Z“\"]")
 _QUOTE = re.compile(r"[“\"][^”\"]{2,}[”\"]")
 _MASK_ALWAYS = _rx(r"\bwithout\s+limitation\b", r"\bbut\s+(?:is\s+|are\s+)?not\s+limited\s+to\b")
@@ -249,8 +278,17 @@ _STOP = frozenset(
     online""".split()
 )
 # a few spellings of one thing, after stemming ("photographs" and "pics" are both photos)
-_CANON = {"photograph": "photo", "pictur": "photo", "pic": "photo", "imag": "photo", "txt": "text",
-          "dm": "messag", "im": "messag", "msg": "messag", "mascot": "logo"}
+_CANON = {
+    "photograph": "photo",
+    "pictur": "photo",
+    "pic": "photo",
+    "imag": "photo",
+    "txt": "text",
+    "dm": "messag",
+    "im": "messag",
+    "msg": "messag",
+    "mascot": "logo",
+}
 
 
 @dataclass(frozen=True)
@@ -334,7 +372,7 @@ def _is_other(sent: str, pos: int) -> bool:
     return bool(_OTHER_SUBJECT.match(_subject_window(sent, pos)))
 
 
-def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, others_list: bool) -> _Sent:
+def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, list_kind: str) -> _Sent:
     raw, sent = text[s:e], masked[s:e]
     info = _Sent(s, e, "informational", "", -1)
     if first and _DEFINITION.match(raw):
@@ -348,20 +386,20 @@ def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, othe
     work = list(sent)
     consequence = None
     low = sent  # already lowercased by _mask
-    for m in _scan(_CONSEQUENCE, sent, low):
+    for m in _CONSEQUENCE.scan(sent, low):
         consequence = consequence or m
         _blank(work, m.start(), m.end())
     aware_from = len(sent)  # after "should be aware that", positive triggers are description
-    for m in _scan(_AWARENESS, sent, low):
+    for m in _AWARENESS.scan(sent, low):
         _blank(work, m.start(), m.end())
         aware_from = min(aware_from, m.end())
-    for m in _scan(_RECOGNIZES, sent, low):  # "recognizes that ...": no trigger after it at all
+    for m in _RECOGNIZES.scan(sent, low):  # "recognizes that ...": no trigger after it at all
         _blank(work, m.start(), len(sent))
     cur = "".join(work)
 
-    def found(rx: re.Pattern[str], positive: bool) -> list[re.Match[str]]:
+    def found(family: _Family, positive: bool) -> list[re.Match[str]]:
         out = []
-        for m in _scan(rx, cur, low):
+        for m in family.scan(cur, low):
             if positive and m.start() >= aware_from:
                 continue
             if _is_other(cur, m.start()) and not _EMPLOYEE_DIRECTED.match(m.group()):
@@ -378,7 +416,7 @@ def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, othe
     neg = [m for m in found(_PROHIBITED, False) if not m.group().startswith("do") or not cur[: m.start()].strip()]
     prohibited = as_sent(neg, "prohibited")
     discouraged = as_sent(found(_DISCOURAGED, False), "discouraged")
-    cond = as_sent(_scan(_CONDITION, cur, low), "conditional")  # a condition binds whoever rules
+    cond = as_sent(_CONDITION.scan(cur, low), "conditional")  # a condition binds whoever rules
     req = as_sent(found(_REQUIRED, True), "required")
     rec = as_sent(found(_RECOMMENDED, True), "recommended")
     per = as_sent(found(_PERMITTED, True), "permitted")
@@ -388,9 +426,12 @@ def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, othe
         prohibited.insert(0, hit(m, "prohibited", 1))
     elif first and (m := _REFRAIN_START.match(raw)):
         discouraged.insert(0, hit(m, "discouraged", 1))
-    elif first and (m := _IMPERATIVE.match(raw)) and not others_list and not _MANAGERIAL.match(raw):
-        if not (consequence and consequence.start() < 25) and not _AWARENESS.match(sent):
-            req.append(hit(m, "required", 1))
+    elif first and (m := _IMPERATIVE.match(raw)) and list_kind != "informational" and not _MANAGERIAL.match(raw):
+        if not (consequence and consequence.start() < 25) and not _AWARENESS.rx.match(sent):
+            item = hit(m, list_kind, 1)  # an item of "... shall:" (or "shall not:", "should:", ...)
+            {"prohibited": prohibited, "discouraged": discouraged, "recommended": rec, "permitted": per}.get(
+                list_kind, req
+            ).append(item)
 
     if not (prohibited or discouraged or req or rec or per):
         cond = [c for c in cond if _SELF_CONDITION.match(c.evidence.lower())]
@@ -443,11 +484,14 @@ def classify(text: str, query: str | None = None, *, context: str | None = None)
     if not text or not text.strip():
         return Verdict("informational", "", -1)
     masked = _mask(text)
-    leads = _LEAD_IN.findall(_lower(context or ""))
-    others_list = bool(leads) and bool(_OTHER_SUBJECT.match(leads[-1]))
+    list_kind = "required"  # a bare verb opening a clause: an item of an employees' "shall:" list
+    if leads := _LEAD_IN.findall(_lower(context or "")):
+        subject, modal = leads[-1]
+        modal = " ".join(modal.split())
+        list_kind = "informational" if _OTHER_SUBJECT.match(subject) else _LEAD_KIND.get(modal, "required")
     marker = _MARKER.match(text)  # "8.", "•", "A." where a clause kept its list marker
     spans = _sentences(text, marker.end() if marker else 0)
-    sents = [_classify_sentence(text, masked, s, e, i == 0, others_list) for i, (s, e) in enumerate(spans)]
+    sents = [_classify_sentence(text, masked, s, e, i == 0, list_kind) for i, (s, e) in enumerate(spans)]
     chosen = _pick(sents)
     if query:
         q = _terms(query)

@@ -10,8 +10,21 @@ from pathlib import Path
 import pytest
 
 from assistant.types import NOT_ADDRESSED, VERDICTS, Verdict
-from assistant.verdict import VERDICT_PRIORITY, classify, strongest
+from assistant.verdict import (
+    _CONDITION,
+    _CONSEQUENCE,
+    _DISCOURAGED,
+    _PERMITTED,
+    _PROHIBITED,
+    _RECOMMENDED,
+    _REQUIRED,
+    VERDICT_PRIORITY,
+    _mask,
+    classify,
+    strongest,
+)
 
+FAMILIES = (_PROHIBITED, _DISCOURAGED, _CONDITION, _REQUIRED, _RECOMMENDED, _PERMITTED, _CONSEQUENCE)
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = Path(__file__).parent / "data" / "verdict_labels.jsonl"
 CORPUS = ROOT / "corpus"
@@ -48,7 +61,7 @@ def _table(rows: list[dict], got: list[str]) -> str:
         wrong = Counter(got[i] for i in idx if got[i] != label)
         acc = ok / len(idx) if idx else float("nan")
         lines.append(f"{label:<14}{len(idx):>4}{ok:>9}{acc:>10.2f}  {dict(wrong) or ''}")
-    total = sum(g == r["label"] for g, r in zip(got, rows))
+    total = sum(g == r["label"] for g, r in zip(got, rows, strict=True))
     lines.append(f"{'overall':<14}{len(rows):>4}{total:>9}{total / len(rows):>10.2f}")
     return "\n".join(lines)
 
@@ -73,11 +86,11 @@ def test_accuracy_per_label_over_labelled_clauses(
 ) -> None:
     rows = _rows()
     verdicts = [_run(r) for r in rows]
-    for row, v in zip(rows, verdicts):
+    for row, v in zip(rows, verdicts, strict=True):
         _assert_evidence(row["text"], v)
     got = [v.label for v in verdicts]
     table = _table(rows, got)
-    overall = sum(g == r["label"] for g, r in zip(got, rows)) / len(rows)
+    overall = sum(g == r["label"] for g, r in zip(got, rows, strict=True)) / len(rows)
     record_property("verdict_accuracy", round(overall, 4))
     with capsys.disabled():  # shown with or without -s
         print(f"\n\nverdict accuracy on {len(rows)} labelled seed clauses\n{table}\n")
@@ -245,12 +258,22 @@ def test_hard_case(text: str, label: str, evidence: str) -> None:
     _assert_evidence(text, v)
 
 
-def test_duties_in_a_superintendent_list_are_informational_given_the_lead_in() -> None:
+def test_list_items_read_by_their_lead_in() -> None:
     text = "Promptly inform their immediate supervisor if a student initiates contact with them."
     assert classify(text).label == "required"
     assert classify(text, context="Section D\nAll District employees who use social media shall:").label == "required"
     v = classify(text, context="Section E - Implementation\nThe Superintendent shall:")
     assert (v.label, v.evidence, v.evidence_start) == ("informational", "", -1)
+    # the lead-in's modal is what a bare-verb item means ("Employees shall not:" / "should:" / "may:")
+    item = "Post photographs of students on personal accounts."
+    for lead, label in [
+        ("Staff Conduct\nEmployees shall not:", "prohibited"),
+        ("Employees should not:", "discouraged"),
+        ("Guidelines > Staff members should:", "recommended"),
+        ("Staff members may:", "permitted"),
+    ]:
+        assert classify(item, context=lead) == Verdict(label, "Post", 0), lead
+    assert classify(item[:-1] + " without parental consent.", context="Employees shall not:").label == "conditional"
     # without a lead-in, a duty whose object is the staff or the policy is still recognised
     assert classify("Provide their building staff with a copy of this policy.").label == "informational"
 
@@ -323,15 +346,23 @@ GENERAL = [
     ("The principal will review all requests.", "informational"),
     ("The district will provide training to all staff.", "informational"),
     ("Comments can be forwarded or copied.", "informational"),
-    ("Coaches may use group messaging apps such as Remind to communicate with team members, provided a parent or "
-     "administrator is included.", "conditional"),
-    ("The use of district logos on personal accounts requires prior approval from the Communications Office.",
-     "conditional"),
+    (
+        "Coaches may use group messaging apps such as Remind to communicate with team members, provided a parent or "
+        "administrator is included.",
+        "conditional",
+    ),
+    (
+        "The use of district logos on personal accounts requires prior approval from the Communications Office.",
+        "conditional",
+    ),
     ("Texting a student one-on-one is only allowed when a parent is copied on the message.", "conditional"),
     ("Teachers may contact parents by personal cell phone in an emergency.", "conditional"),
     ("Use of personal social media on district devices is limited to break times.", "conditional"),
-    ("Employees are prohibited from posting photos of students on personal accounts unless the student is their own "
-     "child.", "conditional"),
+    (
+        "Employees are prohibited from posting photos of students on personal accounts unless the student is their own "
+        "child.",
+        "conditional",
+    ),
     ("Staff may, with building principal approval, create a team page on Instagram.", "conditional"),
     ("Friending students is not appropriate.", "prohibited"),
     ("Staff must refrain from engaging in online arguments with parents.", "prohibited"),
@@ -339,8 +370,11 @@ GENERAL = [
     ("The Board encourages staff to model positive digital citizenship.", "recommended"),
     ("Principals shall review all requests for class social media accounts.", "informational"),
     ("Staff are free to express personal opinions on matters of public concern.", "permitted"),
-    ("Employees are discouraged from using personal accounts for school business and must use district accounts "
-     "instead.", "discouraged"),
+    (
+        "Employees are discouraged from using personal accounts for school business and must use district accounts "
+        "instead.",
+        "discouraged",
+    ),
     # a clause that kept its list marker
     ("8.    Employees should refrain from becoming “friends” with students.", "discouraged"),
     ("•\xa0Not disclose student records.", "prohibited"),
@@ -355,12 +389,25 @@ def test_general_wording(text: str, label: str) -> None:
     _assert_evidence(text, v)
 
 
+def test_first_letter_guard_finds_what_the_plain_patterns_find() -> None:
+    texts = [_mask(r["text"]) for r in _rows()] + [_mask(t) for t, _ in GENERAL]
+    for family in FAMILIES:
+        for text in texts:
+            assert [m.span() for m in family.rx.finditer(text)] == [m.span() for m in family.plain.finditer(text)]
+
+
 # ---------------------------------------------------------------- district level
 
 
 def test_strongest_picks_the_most_restrictive_and_ignores_informational() -> None:
     assert list(VERDICT_PRIORITY) == [
-        "prohibited", "conditional", "discouraged", "required", "recommended", "permitted", "informational",
+        "prohibited",
+        "conditional",
+        "discouraged",
+        "required",
+        "recommended",
+        "permitted",
+        "informational",
     ]
     assert strongest(["permitted", "prohibited", "conditional"]) == "prohibited"
     assert strongest(["discouraged", "conditional", "informational"]) == "conditional"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -19,9 +19,9 @@ from assistant.errors import AssistantError, ConfigError
 DEFAULT_GOLD = Path("eval/gold.jsonl")
 SYSTEM_NAMES = ("ours", "llamaindex-default", "bm25")
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Policy documents folder [env POLICY_CORPUS; default corpus/].", show_default=False)]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env POLICY_INDEX; default index/].", show_default=False)]
-ChromaOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL [env POLICY_CHROMA_URL; default: embedded].", show_default=False)]
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Policy documents folder (env POLICY_CORPUS; default corpus/).", show_default=False)]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (env POLICY_INDEX; default index/).", show_default=False)]
+ChromaOpt = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (env POLICY_CHROMA_URL; default: embedded).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 GoldOpt = Annotated[Path, typer.Option("--gold", help="Gold questions (JSON Lines).")]
 
@@ -76,7 +76,12 @@ def run_eval(assistant: Any, gold_path: Path, systems: list[str], progress: bool
     from assistant.evaluation.anchors import build_anchors
     from assistant.evaluation.gold import load_gold, resolve
     from assistant.evaluation.report import build_report
-    from assistant.evaluation.runner import OursSystem, corpus_texts, run_system, stale_entries
+    from assistant.evaluation.runner import (
+        OursSystem,
+        corpus_texts,
+        run_system,
+        stale_entries,
+    )
 
     questions = load_gold(gold_path)
     texts = corpus_texts(assistant)
@@ -131,20 +136,26 @@ def _print_summary(report: dict[str, Any], paths: list[Path]) -> None:
 
 def eval_command(
     gold: GoldOpt = DEFAULT_GOLD,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Report folder [default eval/reports/<timestamp>/].", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default: eval/reports/<timestamp>/).", show_default=False)] = None,
     as_json: JsonOpt = False,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Saved report JSON to compare with.")] = None,
-    save_baseline: Annotated[Optional[Path], typer.Option("--save-baseline", help="Write this run's report JSON here.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Saved report JSON to compare with.")] = None,
+    save_baseline: Annotated[Path | None, typer.Option("--save-baseline", help="Write this run's report JSON here.")] = None,
     tolerance: Annotated[float, typer.Option("--tolerance", help="Largest allowed drop of a metric against --baseline.")] = 0.02,
-    fail_under: Annotated[Optional[list[str]], typer.Option("--fail-under", help="METRIC=VALUE: fail when the metric is worse than VALUE (repeatable).")] = None,
+    fail_under: Annotated[list[str] | None, typer.Option("--fail-under", help="METRIC=VALUE: fail when the metric is worse than VALUE (repeatable).")] = None,
     systems: Annotated[str, typer.Option("--systems", help="Comma-separated: ours, llamaindex-default, bm25.")] = "ours",
     allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Do not exit 2 on stale gold quotes.")] = False,
-    check_gold: Annotated[Optional[Path], typer.Option("--check-gold", help="Only validate this gold file against the corpus, then exit.")] = None,
+    check_gold: Annotated[Path | None, typer.Option("--check-gold", help="Only validate this gold file against the corpus, then exit.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
 ) -> None:
     """Score the assistant (and anchors) on a gold set; reports, baseline gate, stale gold."""
-    from assistant.evaluation.baseline import check_fail_under, compare, exit_code, load_baseline, parse_fail_under
+    from assistant.evaluation.baseline import (
+        check_fail_under,
+        compare,
+        exit_code,
+        load_baseline,
+        parse_fail_under,
+    )
     from assistant.evaluation.report import write_reports
 
     try:
@@ -210,7 +221,7 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
 def diff_command(
     old: Annotated[str, typer.Argument(help="Old version: a file, or the doc id of the indexed version.")],
     new: Annotated[Path, typer.Argument(help="New version: a file.")],
-    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold questions to check [default eval/gold.jsonl if present].", show_default=False)] = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold questions to check (default: eval/gold.jsonl if present).", show_default=False)] = None,
     as_json: JsonOpt = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
 ) -> None:

@@ -20,6 +20,8 @@ Definitions (issue 5):
 - ``chars_to_read_median``: median over answerable questions of the characters of distinct quoted
   text shown. ``latency_ms_p50`` / ``p95`` over all questions.
 Stale gold citations (quote no longer in the corpus) are left out of every metric.
+Per tag and per district: the same metrics over the questions with that tag / district (a
+question's districts are its filter, else the docs its gold citations cite; "(none)" otherwise).
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ class QuestionResult:
         return sum(1 for c in live if c.rank is not None and c.rank <= k) / len(live)
 
     def to_dict(self) -> dict[str, Any]:
+        matched = {c.unit_id for c in self.citations if c.rank is not None}
         return {
             "id": self.id,
             "passed": self.passed,
@@ -160,10 +163,26 @@ class QuestionResult:
             "districts": list(self.districts),
             "question": self.question,
             "cited": [
-                {"id": u.unit_id, "label": u.label, "quote": u.quote, "verdict": u.verdict}
-                for u in self.cited
+                {"rank": i, "id": u.unit_id, "label": u.label, "quote": u.quote, "verdict": u.verdict,
+                 "matches_gold": u.unit_id in matched}
+                for i, u in enumerate(self.cited, start=1)
             ],
+            "why": self.reasons(),
         }
+
+    def reasons(self) -> list[str]:
+        """Why the question did not pass, in words (empty when it passed)."""
+        if not self.answerable:
+            return [] if self.abstained else ["answered an out-of-scope question"]
+        out = ["abstained"] if self.abstained else []
+        for c in self.live:
+            if c.rank is None:
+                out.append(f"missed {c.doc}")
+            elif c.rank > 5:
+                out.append(f"{c.doc} only at rank {c.rank}")
+            if c.rank is not None and c.gold_verdict and c.given_verdict and c.given_verdict != c.gold_verdict:
+                out.append(f"{c.doc} verdict {c.given_verdict}, gold {c.gold_verdict}")
+        return out
 
 
 def covers(unit_start: int, unit_end: int, span: tuple[int, int]) -> bool:

@@ -23,6 +23,10 @@ NOTES = {
     "stale": "stale gold citations (quote no longer in the corpus) are left out of every metric",
     "passed": "answerable: not abstained, every live gold citation in the top 5, gold verdicts given; "
     "unanswerable: abstained",
+    "by_district": "a question counts for its district filter, else for every doc its gold citations cite; "
+    "'(none)' holds unfiltered out-of-scope questions",
+    "latency": "wall time of one answer, measured the same way for every system; not gated against the "
+    "baseline (machine-dependent); anchors share the embedder's query cache, so theirs is indicative",
 }
 
 
@@ -120,26 +124,47 @@ def render_markdown(report: dict[str, Any]) -> str:
 # --- HTML -----------------------------------------------------------------------------------
 
 
-def svg_bars(values: dict[str, float | None], title: str, width: int = 560) -> str:
-    """Horizontal bars, one per label, for values in [0, 1]."""
-    row, left = 22, 170
-    height = 30 + row * max(len(values), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
-             f'height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    for i, (label, v) in enumerate(values.items()):
-        y = 20 + i * row
-        w = 0 if v is None else max(0.0, min(1.0, v)) * (width - left - 60)
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(label)}</text>'
-                     f'<rect class="bar" x="{left}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="#4c78a8"/>'
-                     f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="12">{escape(fmt(v))}</text>')
+def _svg_open(width: int, height: int, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+            f'height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+
+
+COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756")
+
+
+def svg_bars(series: dict[str, dict[str, float | None]], title: str, width: int = 640) -> str:
+    """Horizontal bars for values in [0, 1]: one group per label, one bar per series (system)."""
+    names = list(series)
+    labels = list(dict.fromkeys(label for values in series.values() for label in values))
+    bar, left, gap = 14, 190, 8
+    group = bar * len(names) + gap
+    top = 24 + (16 if len(names) > 1 else 0)
+    height = top + group * max(len(labels), 1)
+    parts = [_svg_open(width, height, title)]
+    if len(names) > 1:
+        x = left
+        for k, name in enumerate(names):
+            parts.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{COLOURS[k % len(COLOURS)]}"/>'
+                         f'<text x="{x + 14}" y="15" font-size="11">{escape(name)}</text>')
+            x += 30 + 7 * len(name)
+    scale = width - left - 60
+    for i, label in enumerate(labels):
+        y0 = top + i * group
+        parts.append(f'<text x="{left - 6}" y="{y0 + group / 2 + 2:.1f}" text-anchor="end" font-size="12">{escape(label)}</text>')
+        for k, name in enumerate(names):
+            v = series[name].get(label)
+            w = 0 if v is None else max(0.0, min(1.0, v)) * scale
+            y = y0 + k * bar
+            parts.append(f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{bar - 2}" '
+                         f'fill="{COLOURS[k % len(COLOURS)]}"><title>{escape(name)}: {escape(fmt(v))}</title></rect>'
+                         f'<text x="{left + w + 4:.1f}" y="{y + bar - 4}" font-size="10">{escape(fmt(v))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def svg_histogram(samples: Sequence[float], title: str, bins: int = 12, width: int = 560) -> str:
     height, pad = 180, 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
-             f'height="{height + 2 * pad}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [_svg_open(width, height + 2 * pad, title)]
     if samples:
         counts, edges = np.histogram(np.asarray(samples, dtype=float), bins=bins)
         top = max(int(counts.max()), 1)
@@ -204,29 +229,37 @@ def _question_rows(report: dict[str, Any]) -> str:
         status = {True: "pass", False: "fail", None: "stale"}[q["passed"]]
         gold = "".join(
             f'<li class="{"hit" if c.get("rank") else "miss"}">{escape(c["doc"])} '
-            f'{"#" + str(c["rank"]) if c.get("rank") else "missed"}: <q>{escape(c["quote"])}</q></li>'
+            f'{"#" + str(c["rank"]) if c.get("rank") else "missed"} [{escape(c.get("gold_verdict") or "-")}]: '
+            f'<q>{escape(c["quote"])}</q></li>'
             for c in q["matched"] + q["missed"]
         ) or "<li>(unanswerable)</li>"
         cited = "".join(
-            f"<li>{escape(c['label'] or c['id'])} [{escape(c['verdict'] or '-')}]: <q>{escape(c['quote'])}</q></li>"
+            f'<li class="{"hit" if c.get("matches_gold") else "other"}">{escape(c["label"] or c["id"])} '
+            f"[{escape(c['verdict'] or '-')}]: <q>{escape(c['quote'])}</q></li>"
             for c in q["cited"]
-        ) or "<li>(nothing cited)</li>"
-        verdicts = ", ".join(f"{d}: {v}" for d, v in q["verdicts_given"].items())
+        )
+        cited = f"<ol>{cited}</ol>" if cited else "(nothing cited)"
+        verdicts = "".join(f"<li>{escape(d)}: {escape(v)}</li>" for d, v in q["verdicts_given"].items())
+        why = "; ".join(q.get("why") or [])
         rows.append(
-            f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><strong>{status}</strong></td>'
-            f'<td>{escape(q["question"])}</td><td><ul>{gold}</ul></td><td><ul>{cited}</ul></td>'
-            f'<td>{escape(verdicts)}{"<br>abstained" if q["abstained"] else ""}</td><td>{q["latency_ms"]:.0f}</td></tr>'
+            f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><strong>{status}</strong>'
+            f'<br><small>{escape(why)}</small></td><td>{escape(q["question"])}</td><td><ul>{gold}</ul></td>'
+            f'<td>{cited}</td><td><ul>{verdicts}</ul>{"abstained" if q["abstained"] else ""}</td>'
+            f'<td>{q["latency_ms"]:.0f}</td></tr>'
         )
     return ('<h2>Questions (failures first)</h2><table class="questions"><tr><th>id</th><th>question</th>'
-            f'<th>gold quote</th><th>cited</th><th>verdicts</th><th>ms</th></tr>{"".join(rows)}</table>')
+            f'<th>gold quote</th><th>cited (top 5)</th><th>verdicts</th><th>ms</th></tr>{"".join(rows)}</table>')
 
 
 def render_html(report: dict[str, Any]) -> str:
-    recall = {t: v.get("citation_recall@5") for t, v in report["by_tag"].items()}
+    by_tag = report.get("systems_by_tag") or {report.get("system", "ours"): report["by_tag"]}
+    recall = {name: {f"{t} (n={v['n']})": v.get("citation_recall@5") for t, v in tags.items()}
+              for name, tags in by_tag.items()}
     latency = [q["latency_ms"] for q in report["questions"]]
     style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
-             "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}q{font-style:italic}")
+             "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}li.hit{color:#175e1c}"
+             "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Eval report</title>'
         f"<style>{style}</style></head><body>"

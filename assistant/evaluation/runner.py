@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from assistant.errors import AssistantError, GoldError
 from assistant.evaluation.gold import GoldQuestion, GoldSpan

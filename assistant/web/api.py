@@ -56,7 +56,7 @@ def ask_and_log(assistant: Any, settings: Settings, question: str, district: str
     if answer.abstained:
         try:
             assistant.feedback.log_question(text, district or None, answer.answer_id, abstained=True)
-        except Exception:  # noqa: BLE001 - logging a gap must never break an answer
+        except Exception:
             log.exception("could not record an abstained question")
     return answer
 

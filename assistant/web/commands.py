@@ -4,7 +4,7 @@
 
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        host: Annotated[Optional[str], typer.Option("--host", help="Address to bind [env POLICY_HOST; default 127.0.0.1]. Anything but loopback needs POLICY_API_KEYS.", show_default=False)] = None,
-        port: Annotated[Optional[int], typer.Option("--port", help="Port [env POLICY_PORT; default 7860].", show_default=False)] = None,
+        host: Annotated[str | None, typer.Option("--host", help="Address to bind [env POLICY_HOST; default 127.0.0.1]. Anything but loopback needs POLICY_API_KEYS.", show_default=False)] = None,
+        port: Annotated[int | None, typer.Option("--port", help="Port [env POLICY_PORT; default 7860].", show_default=False)] = None,
         corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
     ) -> None:
         """Serve the staff chat at / and the REST API under /api (docs at /docs)."""
@@ -30,8 +30,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def gaps(
-        since: Annotated[Optional[str], typer.Option("--since", help="Only questions on or after this date (YYYY-MM-DD).", show_default=False)] = None,
-        html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as an HTML file.", show_default=False)] = None,
+        since: Annotated[str | None, typer.Option("--since", help="Only questions on or after this date (YYYY-MM-DD).", show_default=False)] = None,
+        html: Annotated[Path | None, typer.Option("--html", help="Also write the report as an HTML file.", show_default=False)] = None,
         words: Annotated[bool, typer.Option("--words", help="Group by shared words instead of the embedding model.")] = False,
         corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
     ) -> None:

@@ -3,6 +3,7 @@ document, a question or a setting passes through ``html.escape``; nothing here t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -27,7 +28,7 @@ CSS = """
   background:#fff;color:#1c1f23;max-width:100%;overflow-wrap:anywhere}
 .pa-card h4{margin:0 0 .35rem 0;font-size:1rem}
 .pa-badge{display:inline-block;border-radius:999px;padding:.1rem .55rem;font-size:.8rem;
-  font-weight:700;letter-spacing:.02em;margin-right:.4rem;vertical-align:middle}
+  font-weight:700;letter-spacing:.02em;margin-right:.4rem;vertical-align:middle;white-space:nowrap}
 .pa-quote{margin:.4rem 0;padding:.35rem .6rem;border-left:4px solid #8895a7;background:#f4f6f8;
   white-space:pre-wrap;font-style:normal}
 .pa-cite{font-size:.8rem;color:#44505c}
@@ -67,11 +68,16 @@ def render_citation(c: Citation) -> str:
     )
 
 
+def css_token(value: str) -> str:
+    """A value safe inside a class name (the chat's sanitizer keeps classes, drops data-*)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", value)
+
+
 def render_finding(f: Finding) -> str:
     title = f" — {escape(f.title)}" if f.title else ""
     quotes = "".join(render_citation(c) for c in f.citations)
     return (
-        f'<div class="pa-card" data-doc-id="{escape(f.doc_id)}">'
+        f'<div class="pa-card pa-doc-{css_token(f.doc_id)}" data-doc-id="{escape(f.doc_id)}">'
         f"<h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{quotes}</div>"
     )
 

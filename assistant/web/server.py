@@ -6,24 +6,24 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-import gradio as gr  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
-from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from assistant import __version__  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.errors import ConfigError  # noqa: E402
-from assistant.web import render  # noqa: E402
-from assistant.web.api import build_router, install_error_handlers, install_health  # noqa: E402
-from assistant.web.security import (  # noqa: E402
+from assistant import __version__
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.web import render
+from assistant.web.api import build_router, install_error_handlers, install_health
+from assistant.web.security import (
     API_KEY_HEADER,
     SecurityHeaders,
     check_bind,
     ui_credentials,
 )
-from assistant.web.ui import build_ui  # noqa: E402
+from assistant.web.ui import build_ui
 
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 

@@ -82,7 +82,7 @@ class ChatUI:
 
     def _partial(self, history: History, box: str) -> tuple[Any, ...]:
         skip = gr.skip()
-        return (history, box, skip, skip, skip, skip, skip, skip, skip)
+        return (list(history), box, skip, skip, skip, skip, skip, skip, skip)
 
     def _final(
         self, history: History, answer: Answer, answers: dict[int, Answer]
@@ -91,7 +91,7 @@ class ChatUI:
         choices = [(f"{c.label} — “{_short(c.quote)}”", c.clause_id) for c in cites]
         first = cites[0] if cites else None
         return (
-            history,
+            list(history),
             "",
             answer,
             gr.update(choices=choices, value=first.clause_id if first else None),

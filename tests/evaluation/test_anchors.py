@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.anchors import BM25Paragraphs, LlamaIndexDefault, build_anchors, paragraphs
-from assistant.types import Document, DocMeta
+from assistant.evaluation.anchors import (
+    BM25Paragraphs,
+    LlamaIndexDefault,
+    build_anchors,
+    paragraphs,
+)
+from assistant.types import DocMeta, Document
 
 
 def _doc(text: str, doc_id: str = "d") -> Document:

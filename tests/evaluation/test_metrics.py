@@ -85,6 +85,12 @@ def test_per_question_ranks_and_trec_scores(results):
     assert r6.citations[1].stale and r6.citations[1].rank is None
     assert r6.rr == 1.0 and r6.ndcg == 1.0  # a duplicated unit counts once; the stale citation is gone
     assert [r.passed for r in results] == [False, False, True, False, False, True]
+    assert [r.reasons() for r in results] == [
+        ["d verdict prohibited, gold discouraged"], ["missed d"], [], ["answered an out-of-scope question"],
+        ["abstained", "missed d"], [],
+    ]
+    cited = r1.to_dict()["cited"]
+    assert [(c["rank"], c["id"], c["matches_gold"]) for c in cited] == [(1, "d/x", False), (2, "d/1", True), (3, "d/3", True)]
 
 
 def test_aggregate_hand_computed(results):

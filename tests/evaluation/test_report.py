@@ -7,7 +7,12 @@ from html.parser import HTMLParser
 
 from assistant.evaluation.gold import GoldCitation, GoldQuestion, GoldSpan
 from assistant.evaluation.metrics import Shown, SystemAnswer, Unit, score_question
-from assistant.evaluation.report import build_report, render_html, write_reports
+from assistant.evaluation.report import (
+    COLOURS,
+    build_report,
+    render_html,
+    write_reports,
+)
 from assistant.evaluation.runner import score_run
 
 EVIL = '<script>alert("x")</script> & <b>'
@@ -72,3 +77,19 @@ def test_html_has_charts_failures_first_and_escapes_everything():
     assert EVIL in text  # shown as text, escaped in the markup
     assert "missed" in text and "Policy > item 1" in text
     assert not any(t == "script" for t, _ in p.tags)
+
+
+def test_html_recall_chart_has_one_series_per_system():
+    report = _report()
+    report["systems"] = {"ours": report["metrics"], "bm25": report["metrics"]}
+    report["systems_by_tag"] = {"ours": report["by_tag"], "bm25": report["by_tag"]}
+    p = Collector()
+    p.feed(render_html(report))
+    texts = "".join(p.data)
+    assert "friending (n=1)" in texts and "bm25" in texts
+    bars = [a for t, a in p.tags if t == "rect" and a.get("class") == "bar"]
+    n_tags = len(report["by_tag"])
+    assert sum(1 for a in bars if a["fill"] == COLOURS[0]) == n_tags  # one bar per tag for ours
+    assert sum(1 for a in bars if a["fill"] == COLOURS[1]) >= n_tags  # and for bm25 (orange, like the histogram)
+    legend = [a for t, a in p.tags if t == "rect" and "class" not in a and a.get("fill") in COLOURS[:2]]
+    assert len(legend) == 2

@@ -55,7 +55,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.time() + 60
         while not self.server.started:
@@ -73,11 +73,11 @@ class StaticHost:
     """A second origin: a tiny http.server serving one folder (the iframe host page)."""
 
     def __init__(self, folder: Path, port: int):
-        handler = lambda *a, **k: SimpleHTTPRequestHandler(*a, directory=str(folder), **k)  # noqa: E731
+        handler = lambda *a, **k: SimpleHTTPRequestHandler(*a, directory=str(folder), **k)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "StaticHost":
+    def __enter__(self) -> StaticHost:
         self.thread.start()
         return self
 

@@ -214,3 +214,20 @@ def test_script_in_a_document_comes_back_as_data(evil_live):
     assert any(EVIL in q for q in quotes)  # verbatim, as data
     d = httpx.get(evil_live.url + "/api/documents/evil-9999", timeout=30).json()
     assert d["meta"]["title"] == EVIL_TITLE and EVIL in d["text"]
+
+
+# --- optional login for the chat ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ui_locked(web_assistant, web_settings):
+    from tests.web.conftest import _serve
+
+    yield from _serve(web_assistant, web_settings.model_copy(update={"ui_auth": "hr:s3cret"}))
+
+
+def test_ui_login_when_ui_auth_is_set(ui_locked):
+    with httpx.Client(base_url=ui_locked.url, timeout=30) as c:
+        assert c.get("/config").status_code == 401
+        assert c.post("/login", data={"username": "hr", "password": "wrong"}).status_code == 400
+        assert c.post("/login", data={"username": "hr", "password": "s3cret"}).status_code == 200
+        assert c.get("/config").status_code == 200
+        assert c.get("/api/documents").status_code == 200  # the API has its own (key) auth

@@ -7,7 +7,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from assistant.types import VERDICTS, Answer, Citation, Clause, DocMeta, Document, Finding
+from assistant.types import (
+    VERDICTS,
+    Answer,
+    Citation,
+    Clause,
+    DocMeta,
+    Document,
+    Finding,
+)
 from assistant.web import render
 
 EVIL = "<script>alert(1)</script>"
@@ -98,7 +106,7 @@ def test_context_marks_exactly_the_quoted_span():
     doc, clauses = _doc(), _clauses()
     c = clauses[0]
     html = render.render_context(doc, c, clauses)
-    marked = re.search(r"<mark>(.*?)</mark>", html, re.S).group(1)
+    marked = re.search(r"<mark>(.*?)</mark>", html, re.DOTALL).group(1)
     from html import unescape
 
     assert unescape(marked) == doc.text[c.start:c.end]
@@ -107,6 +115,11 @@ def test_context_marks_exactly_the_quoted_span():
     assert "T <img src=x onerror=alert(2)>" in parsed.text  # title as text
     assert "9.9" in parsed.text and "2024-01-02" in parsed.text and "<i>D</i>" in parsed.text
     assert clauses[1].text in parsed.text  # the section around it
+
+
+def test_card_names_its_document_in_a_safe_class():
+    html = render.render_finding(Finding('x"><script>/1', "D", "permitted"))
+    assert 'class="pa-card pa-doc-x---script--1"' in html and "<script>" not in html
 
 
 def test_compare_table_rows():

@@ -6,7 +6,14 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.web.security import ApiKeyAuth, RateLimiter, check_bind, is_loopback, keys_required, ui_credentials
+from assistant.web.security import (
+    ApiKeyAuth,
+    RateLimiter,
+    check_bind,
+    is_loopback,
+    keys_required,
+    ui_credentials,
+)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"])

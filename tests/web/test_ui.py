@@ -104,10 +104,10 @@ def test_open_citation_marks_the_quote(chat):
     answer = list(chat.respond(TIKTOK, [], ""))[-1][2]
     cit = answer.citations[-1]
     html, copy = chat.open_citation(cit.clause_id, answer)
-    from html import unescape
     import re
+    from html import unescape
 
-    assert unescape(re.search(r"<mark>(.*?)</mark>", html, re.S).group(1)) == cit.quote
+    assert unescape(re.search(r"<mark>(.*?)</mark>", html, re.DOTALL).group(1)) == cit.quote
     assert cit.label in copy and cit.quote in copy
 
 
