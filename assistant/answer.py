@@ -66,7 +66,8 @@ class ExtractiveAnswerer:
         Calibrated on the dev gold set (docs/BENCHMARKS.md): out-of-scope questions (parking,
         salaries) reach cosine 0.3-0.4 but never use the question's own words."""
         s = self.settings
-        return any(h.coverage >= s.abstain_coverage or h.similarity >= s.abstain_similarity for h in hits)
+        return any((h.coverage >= s.abstain_coverage and h.similarity >= s.abstain_pair_similarity)
+                   or h.similarity >= s.abstain_similarity for h in hits)
 
     def relevance(self, hit: Hit) -> float:
         return hit.similarity + self.settings.coverage_weight * hit.coverage
@@ -95,7 +96,8 @@ class ExtractiveAnswerer:
         out: list[tuple[float, Finding]] = []
         for doc_id, doc_hits in by_doc.items():
             best = self.relevance(doc_hits[0])
-            chosen = doc_hits[:per_district]
+            chosen = [doc_hits[0]] + [h for h in doc_hits[1:per_district]
+                                      if self.relevance(h) >= best * self.settings.second_citation_ratio]
             cites = [c for c in (self.cite(h, question) for h in chosen) if c is not None]
             if not cites:
                 continue

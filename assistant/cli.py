@@ -24,9 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Policy documents folder [env POLICY_CORPUS; default corpus/].", show_default=False)]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env POLICY_INDEX; default index/].", show_default=False)]
-ChromaOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL [env POLICY_CHROMA_URL; default: embedded].", show_default=False)]
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Policy documents folder (env POLICY_CORPUS; default corpus/).", show_default=False)]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env POLICY_INDEX; default index/).", show_default=False)]
+ChromaOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL (env POLICY_CHROMA_URL; default: embedded).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -161,7 +161,9 @@ _register_subapps()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
+        if isinstance(rv, int) and rv:  # click returns typer.Exit's code when not standalone
+            sys.exit(rv)
     except AssistantError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(1)

@@ -16,7 +16,9 @@ import numpy as np
 from .errors import ConfigError
 
 # Nothing may be fetched from a model hub, ever.
-for _var, _val in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")):
+for _var, _val in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1"),
+                   ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                   ("TOKENIZERS_PARALLELISM", "false")):
     os.environ.setdefault(_var, _val)
 
 
@@ -35,6 +37,9 @@ class Embedder:
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 32, cache_size: int = 512):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a CLI error must stay one line on stderr
 
         path = Path(model_path) if model_path else bundled_model_path()
         if not path.exists():

@@ -60,6 +60,7 @@ class LexicalIndex:
         self.doc_of = np.array([c.doc_id for c in self.clauses], dtype=object)
         token_lists = [self.analyzer.tokens(c.embed_text) or ["_empty_"] for c in self.clauses]
         self.stems = [set(t) for t in token_lists]
+        self.own_stems = [set(self.analyzer.tokens(c.text)) for c in self.clauses]
         self.bm25 = bm25s.BM25()
         if self.clauses:
             self.bm25.index(token_lists, show_progress=False)
@@ -84,12 +85,14 @@ class LexicalIndex:
         order = np.argsort(-scores)[:k]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def coverage(self, terms: Sequence[str], term_expansions: dict[str, set[str]], clause_id: str) -> float:
-        """Idf-weighted share of the question's terms that the clause (with its context) uses,
-        a term counting as used when the clause has it or one of its expansions."""
+    def coverage(self, terms: Sequence[str], term_expansions: dict[str, set[str]], clause_id: str,
+                 own_text_only: bool = False) -> float:
+        """Idf-weighted share of the question's terms that the clause (with its context, unless
+        ``own_text_only``) uses, a term counting as used when the clause has it or an expansion of it."""
         if not terms:
             return 0.0
-        stems = self.stems[self.position[clause_id]]
+        i = self.position[clause_id]
+        stems = self.own_stems[i] if own_text_only else self.stems[i]
         total = matched = 0.0
         for t in terms:
             w = self.idf.get(t, self.unseen_idf)

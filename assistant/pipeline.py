@@ -159,7 +159,7 @@ class Assistant:
     @property
     def feedback(self) -> Any:
         if self._feedback is None:
-            from .web.feedback import FeedbackStore  # TODO(lead): move to assistant/feedback.py
+            from .feedback import FeedbackStore
 
             self._feedback = FeedbackStore(self.settings.feedback_db or self.settings.index / "feedback.sqlite3")
         return self._feedback

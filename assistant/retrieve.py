@@ -75,6 +75,7 @@ class HybridRetriever:
                 lexical_rank=lexical_rank.get(cid),
                 similarity=similarity.get(cid, 0.0),
                 coverage=self.lexical.coverage(terms, term_exp, cid),
+                focus=self.lexical.coverage(terms, term_exp, cid, own_text_only=True),
             )
             for cid, score in fused.items()
         ]

@@ -114,7 +114,8 @@ class Hit:
     dense_rank: int | None = None  # 1-based, None if the dense retriever did not return it
     lexical_rank: int | None = None
     similarity: float = 0.0  # cosine similarity of the query and the clause's embedded text
-    coverage: float = 0.0  # share (idf-weighted) of the question's words the clause speaks to
+    coverage: float = 0.0  # share (idf-weighted) of the question's words the clause + its headings use
+    focus: float = 0.0  # the same share counted in the clause's own text only
 
 
 @dataclass(frozen=True)

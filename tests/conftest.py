@@ -55,7 +55,7 @@ def seed_settings(tmp_path_factory, embedder):
     base = tmp_path_factory.mktemp("seed")
     corpus = base / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
-    settings = Settings(corpus=corpus, index=base / "index")
+    settings = Settings(corpus=corpus, index=base / "index", feedback_db=base / "feedback.sqlite3")
     report = Assistant.open(settings, embedder=embedder, require_index=False).ingest(corpus)
     assert report.ok, report.failed
     return settings

@@ -1,5 +1,8 @@
 """``policy-assistant eval`` and ``policy-assistant diff``; ``register(app)`` adds them to the CLI.
 
+Exit codes are raised as ``SystemExit`` (not ``typer.Exit``): click in ``standalone_mode=False``
+returns a ``typer.Exit`` code instead of exiting, which would lose it.
+
 Exit codes of ``eval``: 0 all good; 1 a metric dropped by more than the tolerance against
 ``--baseline``, fell under a ``--fail-under``, or the gold file / a setting is wrong; 2 stale gold
 (a gold quote no longer in the corpus) unless ``--allow-stale``.
@@ -26,9 +29,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to 
 GoldOpt = Annotated[Path, typer.Option("--gold", help="Gold questions (JSON Lines).")]
 
 
-def _fail(exc: AssistantError) -> typer.Exit:
+def _fail(exc: AssistantError) -> SystemExit:
     typer.echo(f"error: {exc.message}", err=True)
-    return typer.Exit(1)
+    return SystemExit(1)
 
 
 def _settings(corpus: Path | None, index: Path | None, chroma_url: str | None) -> Any:
@@ -166,7 +169,7 @@ def eval_command(
                 typer.echo(p, err=True)
             if problems:
                 typer.echo(f"{check_gold}: {len(problems)} problem(s)", err=True)
-                raise typer.Exit(1)
+                raise SystemExit(1)
             typer.echo(f"{check_gold}: ok")
             return
         names = _parse_systems(systems)
@@ -196,7 +199,7 @@ def eval_command(
     if code == 2:
         typer.echo(f"{len(report['stale_gold'])} stale gold quote(s): fix the gold or pass --allow-stale", err=True)
     if code:
-        raise typer.Exit(code)
+        raise SystemExit(code)
 
 
 def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[Any], Any]:

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         """Questions the assistant abstained on or staff rated down, grouped by similar wording."""
         from assistant.cli import make_settings
         from assistant.web import gaps as g
-        from assistant.web.feedback import FeedbackStore
+        from assistant.feedback import FeedbackStore
 
         settings = make_settings(corpus, index, chroma_url)
         start = g.parse_since(since)

@@ -155,10 +155,10 @@ def section_span(clause: Clause, clauses: Sequence[Clause], limit: int = 2400) -
     same = [c for c in clauses if c.section_path == clause.section_path] or [clause]
     start = min(c.start for c in same)
     end = max(c.end for c in same)
-    if end - start > limit:
+    if end - start > limit:  # keep whole sibling clauses around the quoted one
         half = max(0, (limit - (clause.end - clause.start)) // 2)
-        start = max(start, clause.start - half)
-        end = min(end, clause.end + half)
+        start = min((c.start for c in same if c.start >= clause.start - half), default=clause.start)
+        end = max((c.end for c in same if c.end <= clause.end + half), default=clause.end)
     return min(start, clause.start), max(end, clause.end)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant import __version__
 from assistant.config import Settings
@@ -24,6 +25,20 @@ from assistant.web.security import (
     ui_credentials,
 )
 from assistant.web.ui import build_ui
+
+class RootPath:
+    """Sets the ASGI root_path (the sub-path behind a reverse proxy) on every request, as
+    ``uvicorn --root-path`` would, so links and OpenAPI ``servers`` carry the prefix."""
+
+    def __init__(self, app: ASGIApp, root_path: str):
+        self.app = app
+        self.root_path = root_path.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and self.root_path:
+            scope["root_path"] = self.root_path
+        await self.app(scope, receive, send)
+
 
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
@@ -49,7 +64,6 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
             "Answers staff questions from district policies, quoting clauses verbatim. "
             f"Send your key in the `{API_KEY_HEADER}` header when keys are configured."
         ),
-        root_path=settings.root_path,
         docs_url="/docs",
         redoc_url=None,
     )
@@ -66,6 +80,8 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=ancestors)
+    if settings.root_path:
+        app.add_middleware(RootPath, root_path=settings.root_path)
     blocks = build_ui(assistant, settings)
     blocks.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(

@@ -231,3 +231,21 @@ def test_ui_login_when_ui_auth_is_set(ui_locked):
         assert c.post("/login", data={"username": "hr", "password": "s3cret"}).status_code == 200
         assert c.get("/config").status_code == 200
         assert c.get("/api/documents").status_code == 200  # the API has its own (key) auth
+
+
+# --- behind a reverse proxy under a sub-path ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def proxied(web_assistant, web_settings):
+    from tests.web.conftest import _serve
+
+    yield from _serve(web_assistant, web_settings.model_copy(update={"root_path": "/policy"}))
+
+
+def test_root_path(proxied):
+    with httpx.Client(base_url=proxied.url, timeout=30) as c:
+        assert c.get("/openapi.json").json()["servers"] == [{"url": "/policy"}]
+        assert "/policy/openapi.json" in c.get("/docs").text
+        assert c.get("/config").json()["root"].endswith("/policy")
+        # the proxy may strip the prefix or pass it on: both reach the app
+        assert c.get("/healthz").status_code == 200 and c.get("/policy/healthz").status_code == 200
+        assert c.get("/policy/api/documents").status_code == 200

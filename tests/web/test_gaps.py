@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from assistant.errors import ConfigError
 from assistant.web import gaps
-from assistant.web.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore
 
 TIKTOK = ["Can I follow a student on TikTok?", "Is it OK to follow my students on TikTok?",
           "may i follow students on tiktok"]

@@ -140,3 +140,15 @@ def test_no_blank_lines_in_chat_html():
 def test_citation_text_for_copy():
     cit = _answer().citations[0]
     assert render.citation_text(cit) == f'"{cit.quote}"\n— {cit.label}'
+
+
+def test_long_section_trimmed_to_whole_clauses():
+    text = "\n".join(f"{n}. " + "word " * 40 for n in range(1, 30))
+    doc = Document(meta=DocMeta(doc_id="d", title="T", district="D"), text=text, content_hash="h")
+    clauses = [Clause(clause_id=f"d/s/{n}", doc_id="d", text=m.group(), start=m.start(), end=m.end(),
+                      label=f"item {n}", section_path=("S",))
+               for n, m in enumerate(re.finditer(r"[^\n]+", text), 1)]
+    mid = clauses[15]
+    start, end = render.section_span(mid, clauses, limit=1000)
+    assert start in {c.start for c in clauses} and end in {c.end for c in clauses}
+    assert start <= mid.start and end >= mid.end and end - start <= 1000 + len(mid.text)

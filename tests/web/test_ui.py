@@ -75,7 +75,7 @@ def test_respond_streams_summary_then_cards(chat):
     assert "pa-summary" in histories[1][-1]["content"] and "pa-card" not in histories[1][-1]["content"]
     final = steps[-1]
     html, answer = final[0][-1]["content"], final[2]
-    assert html.count('class="pa-card"') == len(answer.findings)
+    assert html.count('class="pa-card ') == len(answer.findings)
     assert "<mark>" in final[5]  # the first citation opened in context
     assert final[8] == {1: answer}  # answers by message index, for the chat's thumbs
 
@@ -124,3 +124,17 @@ def test_script_document_renders_escaped_in_the_chat(evil_assistant):
     assert EVIL_TITLE in _parse(final[5]).text and EVIL_DISTRICT in _parse(final[5]).text
     choices = [label for label, _ in dict(final[3])["choices"]]
     assert choices  # the dropdown lists the citations (Gradio shows choices as text)
+
+
+def test_the_chats_own_thumbs_are_stored(chat, web_settings):
+    import gradio as gr
+
+    steps = list(chat.respond(TIKTOK, [], ""))
+    answers = steps[-1][8]
+    (index, answer), = answers.items()
+    msg = chat.like(gr.LikeData(None, {"index": index, "value": "", "liked": True}), answers, "")
+    assert "saved" in msg
+    rows = sqlite3.connect(web_settings.feedback_db).execute(
+        "SELECT rating FROM feedback WHERE answer_id = ?", (answer.answer_id,)).fetchall()
+    assert rows == [(1,)]
+    assert chat.like(gr.LikeData(None, {"index": 0, "value": "", "liked": True}), answers, "") == ""  # a question

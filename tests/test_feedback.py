@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assistant.web.feedback import FeedbackError, FeedbackStore
+from assistant.feedback import FeedbackError, FeedbackStore
 
 
 def test_add_and_list_round_trip(tmp_path):

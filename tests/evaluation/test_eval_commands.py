@@ -7,6 +7,8 @@ The commands open the assistant through ``commands._open``; tests point it at th
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,12 @@ def test_revision_workflow_stale_gold_and_diff(tmp_path, gold_file, seed_corpus_
     allowed = invoke("eval", "--gold", gold_file, "--out", tmp_path / "r2", "--allow-stale", "--no-progress")
     assert allowed.exit_code == 0, allowed.stderr
     assert "stale gold" in allowed.stdout
+
+
+def test_exit_codes_survive_the_real_entry_point(tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{oops\n")
+    proc = subprocess.run([sys.executable, "-m", "assistant", "eval", "--check-gold", str(broken), "--corpus",
+                           str(ROOT / "corpus")], check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 1
+    assert "line 1: not valid JSON" in proc.stderr
