@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
         not_addressed = [d for d in retrieval.doc_ids if d not in answered]
         other_findings: list[Finding] = []
         if others is not None:
-            other_findings = [f for f in self.findings(question, list(others.hits), s.per_district)
+            other_findings = [f for f in self.findings(question, list(others.hits), 1)  # brief: one each
                               if f.doc_id != district]
         answer_id = uuid.uuid4().hex[:16]
         if not findings:

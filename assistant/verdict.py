@@ -504,6 +504,12 @@ def classify(text: str, query: str | None = None, *, context: str | None = None)
             elif chosen.kind == "permitted":  # a permission is read with the conditions put on it
                 conditions = [x for sc, x in scored if sc > 0 and x.kind == "conditional"]
                 chosen = _pick(conditions) if conditions else chosen
+            elif chosen.kind in ("prohibited", "discouraged"):
+                # "discouraged from texting a student individually ... may text an individual student
+                # when educationally necessary": a restriction with a conditional exception, on the
+                # same subject, rules "conditional".
+                exceptions = [x for sc, x in scored if sc > 0 and x.kind == "conditional" and x is not chosen]
+                chosen = _pick(exceptions) if exceptions else chosen
     label = "conditional" if chosen.kind == "conditional-in-prohibition" else chosen.kind
     return Verdict(label, chosen.evidence, chosen.evidence_start)
 
