@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
     per_district: int = Field(2, description="Clauses cited at most per district when comparing districts.")
     second_citation_ratio: float = Field(
-        0.9, description="A district's further clauses are cited when their relevance is this share of its best's."
+        0.93, description="A district's further clauses are cited when their relevance is this share of its best's."
     )
     per_district_filtered: int = Field(3, description="Clauses cited at most for the one district asked about.")
     max_citations: int = Field(10, description="Clauses cited at most in one answer.")

@@ -6,6 +6,7 @@ question's words. Built in memory from the store's records (milliseconds for hun
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Sequence
 
 import bm25s
@@ -26,6 +27,22 @@ GENERIC = {
     "when", "where", "why", "there", "here", "about", "say", "says", "said", "tell", "allowed", "r", "u",
     "ur", "im", "pls", "please", "hey", "yes", "no", "not", "ever", "use", "using", "new", "one",
 }
+
+
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when b is a away by one insertion, deletion, substitution or adjacent transposition."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
 
 
 class Analyzer:
@@ -70,7 +87,26 @@ class LexicalIndex:
             for t in s:
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        from .expand import SYNONYMS
+
+        self.words = {w for c in self.clauses for w in _WORDS.findall(c.embed_text.lower())}
+        self.known = self.words | {w for k in SYNONYMS for w in k.split()} | GENERIC
+        self._spelling = sorted(w for w in self.words if len(w) >= 4)
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no clause uses weighs most
+
+    def correct(self, question: str) -> str:
+        """Misspelt words ("freind my studnets on facebok") replaced by the closest corpus word;
+        words the corpus or the staff-word map knows, and short words, are left alone."""
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 4 or low in self.known or self.analyzer.stemmer.stemWord(low) in self.idf:
+                return word
+            close = [w for w in self._spelling
+                     if w[0] == low[0] and abs(len(w) - len(low)) <= 1 and _one_edit(low, w)]
+            return min(close, key=lambda w: (-self.idf.get(self.analyzer.stemmer.stemWord(w), 0), w)) if close else word
+
+        return _WORDS.sub(fix, question)
 
     def search(self, query: str, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
         if not self.clauses:

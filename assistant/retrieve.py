@@ -35,6 +35,7 @@ class HybridRetriever:
     def retrieve(self, question: str, doc_ids: Iterable[str] | None = None) -> Retrieval:
         s = self.settings
         scope = tuple(sorted(doc_ids)) if doc_ids is not None else tuple(sorted(self.store.documents))
+        question = self.lexical.correct(question)
         query = expand(question) if s.expand_queries else question
         vector = self.embedder.encode_query(query)
         filter_ids = scope if doc_ids is not None else None

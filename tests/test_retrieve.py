@@ -51,3 +51,13 @@ def test_analyzer_drops_generic_words_and_stems():
     terms = Analyzer().content_terms("Can teachers friend students on Facebook?")
     assert "friend" in terms and "facebook" in terms and "student" in terms
     assert "teacher" not in terms and "can" not in terms
+
+
+def test_misspelt_words_are_corrected_to_corpus_words_and_nothing_else(seed_assistant):
+    lex = seed_assistant.retriever.lexical
+    assert lex.correct("can i freind my studnets on facebok") == "can i friend my students on facebook"
+    for untouched in ("How do I get a parking permit?", "salary schedule for second-year teachers",
+                      "is scrolling insta on my lunch break ok"):
+        assert lex.correct(untouched) == untouched
+    answer = seed_assistant.ask("can i freind my studnets on facebok")
+    assert not answer.abstained and any("friend" in c.quote.lower() for c in answer.citations)

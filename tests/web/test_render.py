@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 
@@ -17,6 +16,7 @@ from assistant.types import (
     Finding,
 )
 from assistant.web import render
+from tests.web.conftest import parse_html as _parse
 
 EVIL = "<script>alert(1)</script>"
 TEXT = f"Heading\n\n1. Staff must not friend students. {EVIL}\n\n2. Staff may post news & events.\n"
@@ -46,23 +46,6 @@ def _answer(**kw) -> Answer:
     return Answer(**base)
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text += data
-
-
-def _parse(html: str) -> _Tags:
-    p = _Tags()
-    p.feed(html)
-    return p
 
 
 def test_answer_html_escapes_everything():

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from html.parser import HTMLParser
 
 import pytest
 
-from tests.web.conftest import EVIL, EVIL_DISTRICT, EVIL_TITLE
+from tests.web.conftest import EVIL, EVIL_DISTRICT, EVIL_TITLE, parse_html as _parse
 
 pytestmark = pytest.mark.slow
 
 TIKTOK = "Can I accept a student's follow request on TikTok?"
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text += data
-
-
-def _parse(html: str) -> _Tags:
-    p = _Tags()
-    p.feed(html)
-    return p
 
 
 @pytest.fixture(scope="module")
