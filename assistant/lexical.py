@@ -92,6 +92,11 @@ class LexicalIndex:
         self.words = {w for c in self.clauses for w in _WORDS.findall(c.embed_text.lower())}
         self.known = self.words | {w for k in SYNONYMS for w in k.split()} | GENERIC
         self._spelling = sorted(w for w in self.words if len(w) >= 4)
+        self._expansion_stems: dict[str, set[str]] = {}
+        for key, extra in SYNONYMS.items():
+            if " " not in key and extra:
+                stem = self.analyzer.stemmer.stemWord(key)
+                self._expansion_stems.setdefault(stem, set()).update(self.analyzer.tokens(extra))
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no clause uses weighs most
 
     def correct(self, question: str) -> str:
@@ -139,17 +144,7 @@ class LexicalIndex:
 
     def term_expansions(self, terms: Sequence[str]) -> dict[str, set[str]]:
         """For each question term, the stems of its policy-word expansions."""
-        out: dict[str, set[str]] = {}
-        stem = self.analyzer.stemmer.stemWord
-        from .expand import SYNONYMS
-
-        for key, extra in SYNONYMS.items():
-            if " " in key or not extra:
-                continue
-            k = stem(key)
-            if k in terms:
-                out.setdefault(k, set()).update(self.analyzer.tokens(extra))
-        return out
+        return {t: self._expansion_stems[t] for t in terms if t in self._expansion_stems}
 
     def phrase_expansions(self, question: str) -> set[str]:
         """Stems added by multi-word staff phrases ("group chat") found in the question."""

@@ -146,21 +146,23 @@ class ClauseStore:
         return self._vector_store
 
     def dense_search(self, vector: np.ndarray, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
-        """(clause_id, cosine similarity) best first; ``doc_ids`` filters inside Chroma."""
-        from llama_index.core.vector_stores.types import (
-            FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery)
+        """(clause_id, cosine similarity) best first; ``doc_ids`` filters inside Chroma.
 
-        filters = None
+        Asks the collection behind the ``ChromaVectorStore`` for ids and distances only: rebuilding
+        llama-index nodes from their stored JSON would cost more than the search itself, and the
+        clause records are already in memory."""
+        where = None
         if doc_ids is not None:
             ids = sorted(set(doc_ids))
             if not ids:
                 return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="policy_doc", value=ids, operator=FilterOperator.IN)])
-        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
-        result = self.vector_store.query(query)
-        # ChromaVectorStore reports exp(-distance); our collections use cosine distance.
-        sims = [1.0 - (-np.log(s)) if s > 0 else -1.0 for s in (result.similarities or [])]
-        return [(cid, float(sim)) for cid, sim in zip(result.ids or [], sims) if cid in self.by_id]
+            where = {"policy_doc": {"$in": ids}}
+        collection = self.vector_store.client
+        k = max(1, min(k, len(self.clauses)))
+        result = collection.query(query_embeddings=[vector.tolist()], n_results=k, where=where,
+                                  include=["distances"])
+        pairs = zip(result["ids"][0], result["distances"][0])
+        return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self.by_id]  # cosine distance
 
     def stored_vectors(self, clause_ids: list[str]) -> dict[str, np.ndarray]:
         if not clause_ids or self.collection_name is None:

@@ -16,6 +16,7 @@ of others. ``strongest`` picks a district's verdict from its clauses' (order: ``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -477,25 +478,33 @@ def _pick(cands: list[_Sent]) -> _Sent:
     return min(cands, key=lambda c: (_RANK[c.kind], c.start))
 
 
-def classify(text: str, query: str | None = None, *, context: str | None = None) -> Verdict:
-    """The verdict of one clause. ``query`` focuses mixed clauses on the sentences it is about;
-    ``context`` (the clause's heading/lead-in, e.g. "The Superintendent shall:") marks a list of
-    duties of others."""
-    if not text or not text.strip():
-        return Verdict("informational", "", -1)
+@functools.lru_cache(maxsize=4096)
+def _analyse(text: str, context: str) -> tuple[list[_Sent], list[set[str]]]:
+    """The query-independent part of ``classify`` (each sentence's force and words), cached per
+    clause: a clause is classified again for every question that cites it."""
     masked = _mask(text)
     list_kind = "required"  # a bare verb opening a clause: an item of an employees' "shall:" list
-    if leads := _LEAD_IN.findall(_lower(context or "")):
+    if leads := _LEAD_IN.findall(_lower(context)):
         subject, modal = leads[-1]
         modal = " ".join(modal.split())
         list_kind = "informational" if _OTHER_SUBJECT.match(subject) else _LEAD_KIND.get(modal, "required")
     marker = _MARKER.match(text)  # "8.", "•", "A." where a clause kept its list marker
     spans = _sentences(text, marker.end() if marker else 0)
     sents = [_classify_sentence(text, masked, s, e, i == 0, list_kind) for i, (s, e) in enumerate(spans)]
+    return sents, [_terms(text[x.start : x.end]) for x in sents]
+
+
+def classify(text: str, query: str | None = None, *, context: str | None = None) -> Verdict:
+    """The verdict of one clause. ``query`` focuses mixed clauses on the sentences it is about;
+    ``context`` (the clause's heading/lead-in, e.g. "The Superintendent shall:") marks a list of
+    duties of others."""
+    if not text or not text.strip():
+        return Verdict("informational", "", -1)
+    sents, sent_terms = _analyse(text, context or "")
     chosen = _pick(sents)
     if query:
         q = _terms(query)
-        scored = [(len(q & _terms(text[x.start : x.end])), x) for x in sents]
+        scored = [(len(q & terms), x) for terms, x in zip(sent_terms, sents)]
         best = max(sc for sc, _ in scored)
         if best > 0:  # no overlap at all: the query says nothing about the clause's parts
             chosen = _pick([x for sc, x in scored if sc == best])
