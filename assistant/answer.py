@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
             summary = (f"I found nothing in {where} that addresses this question, so I cannot answer it "
                        "from policy. Ask your supervisor or HR.")
             if other_findings:
-                summary += f" Other districts do address it: see below."
+                summary += " Other districts do address it: see below."
             return Answer(question=question, district=district, abstained=True, summary=summary,
                           not_addressed=tuple(not_addressed), related=tuple(related),
                           other_districts=tuple(other_findings), answer_id=answer_id)
