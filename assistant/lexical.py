@@ -13,7 +13,6 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from .expand import expansions
 from .types import Clause
 
 # Words that say nothing about what a question is about, in this domain.
@@ -145,7 +144,3 @@ class LexicalIndex:
     def term_expansions(self, terms: Sequence[str]) -> dict[str, set[str]]:
         """For each question term, the stems of its policy-word expansions."""
         return {t: self._expansion_stems[t] for t in terms if t in self._expansion_stems}
-
-    def phrase_expansions(self, question: str) -> set[str]:
-        """Stems added by multi-word staff phrases ("group chat") found in the question."""
-        return {t for e in expansions(question) for t in self.analyzer.tokens(e)}
