@@ -34,6 +34,8 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(seed_corpus_copy, tmp_path,
     settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
     first = _open(settings, embedder).ingest()
     assert first.ok and first.docs == 5 and first.embedded == first.clauses > 100
+    records = settings.index / "clauses.json"
+    collection_before, mtime_before = ClauseStore(settings.index).load().collection_name, records.stat().st_mtime_ns
 
     def refuse(*args, **kwargs):
         raise AssertionError("an unchanged corpus must not be embedded again")
@@ -41,8 +43,9 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(seed_corpus_copy, tmp_path,
     monkeypatch.setattr(embedder, "encode", refuse)
     again = _open(settings, embedder).ingest()
     assert again.embedded == 0 and again.skipped == 5 and again.clauses == first.clauses
-    collection = ClauseStore(settings.index).load().collection_name
-    assert collection == ClauseStore(settings.index).load().collection_name  # nothing rewritten
+    # nothing rewritten: same collection, records file untouched
+    assert ClauseStore(settings.index).load().collection_name == collection_before
+    assert records.stat().st_mtime_ns == mtime_before
 
 
 def test_changed_document_replaces_only_its_clauses_and_removed_document_is_deleted(
@@ -77,15 +80,11 @@ def test_failed_write_leaves_previous_index_queryable(seed_corpus_copy, tmp_path
 
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    calls = {"n": 0}
     real_add = ChromaVectorStore.add
 
-    def add_then_die(self, nodes, **kw):
-        calls["n"] += 1
-        if calls["n"] > 0:
-            real_add(self, nodes[:3], **kw)
-            raise KeyboardInterrupt("killed part-way")
-        return real_add(self, nodes, **kw)
+    def add_then_die(self, nodes, **kw):  # the new collection gets 3 clauses, then the process "dies"
+        real_add(self, nodes[:3], **kw)
+        raise KeyboardInterrupt("killed part-way")
 
     monkeypatch.setattr(ChromaVectorStore, "add", add_then_die)
     with pytest.raises(KeyboardInterrupt):
