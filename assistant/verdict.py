@@ -7,9 +7,12 @@ a condition inside a prohibition > prohibited > discouraged > conditional > requ
 recommended > permitted > informational. Consequences ("may be subject to discipline"), duties
 of others ("The Superintendent shall ...") and awareness ("should be aware that ...") are
 informational. With a ``query``, the sentences sharing the most (stemmed, non-stop) words with it
-are preferred, then the same precedence applies among them; a query about the part of a sentence
+are preferred, then the same precedence applies among them (when those words fall only on a plain
+description, the clause's rules about it are read instead; a question about consequences, "what
+happens if ...", gets the consequence sentence); a query about the part of a sentence
 that a condition does not reach ("shall not post X, including Y without permission") gets the
-prohibition, and a permission is read with any condition in its clause that the query touches.
+prohibition, and a permission is read with any condition in its clause that the query touches or
+that the next sentence puts on it ("However, if an employee does so, ...").
 ``context`` (the chunk's headings/lead-in) lets "The Superintendent shall:" items read as duties
 of others. ``strongest`` picks a district's verdict from its clauses' (order: ``VERDICT_PRIORITY``).
 """
@@ -250,6 +253,10 @@ def _classify_sentence(text: str, masked: str, s: int, e: int, first: bool, list
     return info
 
 
+_CONSEQUENCE_QUESTION = re.compile(
+    r"\b(?:what\s+happens|consequences?|penalt(?:y|ies)|punish\w*|(?:get|be|being)\s+(?:fired|disciplined|in\s+trouble))\b",
+    re.IGNORECASE,
+)
 _JOINED_RULE = re.compile(r"\b(?:and|or)\s+(?:shall|should|must|may)\b")
 
 
@@ -291,6 +298,12 @@ def _analyse(text: str, context: str) -> tuple[list[_Sent], list[set[str]]]:
     return sents, [_terms(text[x.start : x.end]) for x in sents]
 
 
+def _describes(text: str, x: _Sent) -> bool:
+    """A plain description: no rule, no consequence, and not a duty of others ("The Superintendent
+    shall designate ..." answers a question about who does it)."""
+    return x.kind == "informational" and not x.evidence and not _OTHER_SUBJECT.match(_lower(text[x.start : x.end]))
+
+
 def classify(text: str, query: str | None = None, *, context: str | None = None) -> Verdict:
     """The verdict of one clause. ``query`` focuses mixed clauses on the sentences it is about;
     ``context`` (the clause's heading/lead-in, e.g. "The Superintendent shall:") marks a list of
@@ -303,12 +316,31 @@ def classify(text: str, query: str | None = None, *, context: str | None = None)
         q = _terms(query)
         scored = [(len(q & terms), x) for terms, x in zip(sent_terms, sents)]
         best = max(sc for sc, _ in scored)
+        if _CONSEQUENCE_QUESTION.search(query):
+            # "What happens if I violate it?": the sentence that states the consequence answers it,
+            # unless another sentence speaks to the question's own words more
+            cons = [(sc, x) for sc, x in scored if x.kind == "informational" and x.evidence]
+            rule_best = max((sc for sc, x in scored if x.kind != "informational"), default=0)
+            if cons and (max(sc for sc, _ in cons) > rule_best or rule_best == 0):
+                x = max(cons, key=lambda c: c[0])[1]
+                return Verdict("informational", x.evidence, x.evidence_start)
+        if best > 0 and all(_describes(text, x) for sc, x in scored if sc == best):
+            # the question's words fall on a description ("Messages are never truly private."); the
+            # clause's rule about it ("... should set privacy settings") is what governs
+            rules = [(sc, x) for sc, x in scored if x.kind != "informational"]
+            if rules:
+                scored, best = rules, max(sc for sc, _ in rules)
+                chosen = _pick([x for sc, x in rules if sc == best])
         if best > 0:  # no overlap at all: the query says nothing about the clause's parts
             chosen = _pick([x for sc, x in scored if sc == best])
             if chosen.negative and not q & _terms(text[chosen.scope[0] : chosen.scope[1]]):
                 chosen = chosen.negative  # the question is about what is prohibited outright
             elif chosen.kind == "permitted":  # a permission is read with the conditions put on it
-                conditions = [x for sc, x in scored if sc > 0 and x.kind == "conditional"]
+                after = sents.index(chosen) + 1
+                attached = sents[after : after + 1] if after < len(sents) else []
+                conditions = [x for sc, x in scored if sc > 0 and x.kind == "conditional"] + [
+                    x for x in attached  # "... may identify themselves. However, if an employee does so, ..."
+                    if x.kind == "conditional" and re.search(r"\bd(?:o|oes)\s+so\b", x.evidence.lower())]
                 chosen = _pick(conditions) if conditions else chosen
             elif chosen.kind in ("prohibited", "discouraged"):
                 # "discouraged from texting a student individually ... may text an individual student

@@ -77,7 +77,7 @@ _COND_WORDS = r"(?:permission|approval|authorization|consent|(?:media|photo|sign
 _NOT_PROCESS = r"\b(?!\s+(?:process|form|requirements?|procedures?)\b)"
 _CONDITION = _family(
     "unless|without|permission|approval|authoriz|consent|provided|when|only|restricted|limited|do so|does so"
-    "|except|approved|emergenc|release",
+    "|except|approved|emergenc|release|choose|elect|wish|decide",
     r"\bunless\s+(?:otherwise\s+)?(?:authorized|approved|permitted)\b",
     r"\bunless\b",
     rf"\bwithout\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){{0,2}}{_COND_WORDS}{_NOT_PROCESS}",
@@ -98,6 +98,8 @@ _CONDITION = _family(
     r"(?<!not\s)\bonly\s+(?:through|via|using|by|on|with|to|for)\b",
     r"\b(?:platforms?|accounts?|channels?|purposes?|means|devices?|sites?)\s+only\b(?=\s*(?:[.,;)]|$))",
     r"\b(?:if|when|once)\s+(?:approved|authorized)\b",
+    # "Employees who choose to use X ... shall notify ...": a choice allowed on the rule's condition
+    r"\bwho\s+(?:choose|chooses|elect|elects|wish|wishes|decide|decides)\s+to\b",
     starts="acdeghimnoprsuw",
 )
 _REQUIRED = _family(
@@ -248,4 +250,6 @@ _CANON = {
     "im": "messag",
     "msg": "messag",
     "mascot": "logo",
+    "gmail": "email",
+    "mail": "email",
 }

@@ -320,6 +320,67 @@ def test_a_restriction_with_a_conditional_exception_rules_conditional_and_unrela
     assert classify(UNION_TEXTING, "") == classify(UNION_TEXTING)
 
 
+IA_PRIVACY = (
+    "Employees should be aware that even if they intend for a communication on social media to be private, "
+    "communications on social media are not truly private. To minimize unintended disclosure of information, "
+    "employees should set and maintain their social networking privacy settings at the most restrictive level."
+)
+IA_DISCIPLINE = (
+    "Employees who fail to comply with this policy or who otherwise engage in inappropriate use of social media may "
+    "be subject to disciplinary action, up to and including termination. If an employee has any questions about the "
+    "application of this policy, the employee should consult the employee’s supervisor."
+)
+IA_IDENTIFY = (
+    "If an employee is participating on a social networking website, web page, and/or blog for personal use, the "
+    "employee may identify themselves as an employee of the school district. However, if an employee does so, the "
+    "employee must state that they are expressing your own opinion, not that of the school district, and the "
+    "employee will be fully responsible for your actions."
+)
+UNION_ADMINS = (
+    "The Superintendent or designee shall designate those staff persons who have management or administrator access "
+    "to district-sponsored social media including, but not limited to, the authority to remove inappropriate "
+    "content. Only content that is allowable on the district website is allowable on district-sponsored social "
+    "media pages unless otherwise authorized by the Superintendent or designee."
+)
+CHSD_EMAIL = (
+    "Employees must use their District issued e-mail accounts when communicating with students and parents via "
+    "e-mail. When communicating with students, employees must utilize the students’ District issued email accounts. "
+    "Employees may not communicate with students via text messaging, social media websites (not including "
+    "school-sponsored websites or blogs, as discussed below) or private email."
+)
+
+
+def test_a_question_about_a_description_gets_the_rule_of_its_clause() -> None:
+    # "private" falls on the awareness sentence; what the clause rules is "should set ... privacy settings"
+    for q in ("do i have to make my fb private??", "Are messages on social media ever truly private?"):
+        assert classify(IA_PRIVACY, q).label == "recommended", q
+    # ... but a question about others' duties is answered by the duty ("The Superintendent shall designate")
+    v = classify(UNION_ADMINS, "Who has administrator access to district-sponsored social media pages?")
+    assert v.label == "informational"
+    # without the duty in the question's words, the clause's own condition rules
+    assert classify(UNION_ADMINS, "can I post content that is not allowed on the district website?").label == "conditional"
+
+
+def test_a_question_about_consequences_gets_the_consequence() -> None:
+    for q in ("What happens if I violate the social media policy?", "can i get fired for a facebook post"):
+        v = classify(IA_DISCIPLINE, q)
+        assert (v.label, v.evidence) == ("informational", "may be subject to"), q
+    # any other question about the clause: its advice ("should consult") rules
+    assert classify(IA_DISCIPLINE, "who do I ask about this policy?").label == "recommended"
+
+
+def test_a_permission_is_read_with_the_condition_of_the_next_sentence() -> None:
+    v = classify(IA_IDENTIFY, "Can I say on my personal profile that I work for the school district?")
+    assert (v.label, v.evidence) == ("conditional", "if an employee does so")
+    assert IA_IDENTIFY[v.evidence_start :].lower().startswith("if an employee does so")
+
+
+def test_email_spellings_meet() -> None:
+    # "gmail"/"email" meet "e-mail": the sentence about e-mail to parents, not the one about texting
+    assert classify(CHSD_EMAIL, "can i use my own gmail to email my kids parents").label == "required"
+    assert classify(CHSD_EMAIL, "can I text my students?").label == "prohibited"
+
+
 # ---------------------------------------------------------------- wording beyond the seeds (pure logic)
 
 GENERAL = [
