@@ -71,7 +71,9 @@ class Settings(BaseSettings):
         "'self'", description="Content-Security-Policy frame-ancestors value (who may embed the chat)."
     )
     root_path: str = Field("", description="Sub-path when served behind a reverse proxy, e.g. /policy.")
-    rate_limit: int = Field(60, description="API requests allowed per client per minute (0: no limit).")
+    rate_limit: int = Field(
+        60, description="Requests allowed per client per minute on /api, the chat and its /answer route (0: no limit)."
+    )
     feedback_db: Path | None = Field(
         None, description="SQLite file for feedback and logged questions. Empty: <index>/feedback.sqlite3."
     )

@@ -14,6 +14,7 @@ from assistant.errors import AssistantError
 from assistant.types import Answer, Citation
 from assistant.web import render
 from assistant.web.api import ask_and_log, check_question
+from assistant.web.security import API_KEY_HEADER, ApiKeyAuth, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,23 @@ class ChatUI:
         self.choices = [("All districts", ALL)] + [
             (f"{m.district} — {m.title}", m.doc_id) for m in metas
         ]
+        # the chat and its programmatic /answer route obey the same key and rate rules as /api
+        self.auth = ApiKeyAuth(settings)
+        self.limiter = RateLimiter(settings.rate_limit)
+
+    def _throttle(self, request: gr.Request | None) -> None:
+        """One ask for this client, or ``gr.Error`` when it is over ``POLICY_RATE_LIMIT``."""
+        key = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
+        host = request.client.host if request is not None and request.client else "local"
+        wait = self.limiter.check(f"key:{key}" if key else f"ip:{host}")
+        if wait is not None:
+            raise gr.Error(f"Too many questions: the limit is {self.limiter.limit} per minute. "
+                           f"Try again in {int(wait) + 1} s.")
 
     # --- handlers -------------------------------------------------------------------------------
     def respond(
         self, question: str, history: History | None, district: str | None,
-        answers: dict[int, Answer] | None = None,
+        answers: dict[int, Answer] | None = None, request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer: first a holding line, then the short answer, then card by card."""
         history = list(history or [])
@@ -59,6 +72,7 @@ class ChatUI:
             check_question(text, self.settings)
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
+        self._throttle(request)
         history.append({"role": "user", "content": render.render_question(text)})
         history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
         yield self._partial(history, "")
@@ -145,8 +159,14 @@ class ChatUI:
         wanted = dict(request.query_params).get("district", "") if request else ""
         return wanted if wanted in self.names else ALL
 
-    def api_answer(self, question: str, district: str = "") -> dict[str, Any]:
-        """Answer a question; returns the Answer JSON (same as POST /api/ask)."""
+    def api_answer(self, question: str, district: str = "", request: gr.Request | None = None) -> dict[str, Any]:
+        """Answer a question; returns the Answer JSON (same as POST /api/ask, with the same
+        X-API-Key rule and rate limit)."""
+        if self.auth.required:
+            supplied = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
+            if not self.auth.valid(supplied):
+                raise gr.Error(f"A valid API key is required in the {API_KEY_HEADER} header.")
+        self._throttle(request)
         try:
             return ask_and_log(self.assistant, self.settings, question, district or None).to_dict()
         except AssistantError as exc:
@@ -218,14 +238,14 @@ class ChatUI:
 
     def _redo(
         self, answer: Answer | None, history: History | None, district: str | None,
-        answers: dict[int, Answer] | None,
+        answers: dict[int, Answer] | None, request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Switching district re-answers the current question for it, in place."""
         if answer is None:
             yield tuple(gr.skip() for _ in range(9))
             return
         history = list(history or [])[:-2]
-        yield from self.respond(answer.question, history, district, answers)
+        yield from self.respond(answer.question, history, district, answers, request)
 
     def _clear(self) -> tuple[Any, ...]:
         return ([], "", None, gr.update(choices=[], value=None),

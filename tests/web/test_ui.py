@@ -42,6 +42,29 @@ def test_gradio_client_empty_question_is_an_error(gclient):
         gclient.predict("  ", "", api_name="/answer")
 
 
+def test_gradio_answer_route_needs_the_api_key_when_keys_are_set(keyed):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="valid API key is required in the X-API-Key header"):
+        Client(keyed.url, verbose=False).predict(TIKTOK, "", api_name="/answer")
+    with pytest.raises(AppError, match="valid API key"):
+        Client(keyed.url, verbose=False, headers={"X-API-Key": "key-three"}).predict(TIKTOK, "", api_name="/answer")
+    answer = Client(keyed.url, verbose=False, headers={"X-API-Key": "key-two"}).predict(TIKTOK, "", api_name="/answer")
+    assert answer["question"] == TIKTOK and answer["citations"]
+
+
+def test_gradio_answer_route_obeys_the_rate_limit(limited):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(limited.url, verbose=False, headers={"X-API-Key": "gradio-rate-test"})  # its own bucket
+    for _ in range(3):  # the limit is 3 per minute
+        assert client.predict(TIKTOK, "", api_name="/answer")["citations"]
+    with pytest.raises(AppError, match=r"Too many questions: the limit is 3 per minute\. Try again in \d+ s"):
+        client.predict(TIKTOK, "", api_name="/answer")
+
+
 @pytest.fixture(scope="module")
 def chat(web_assistant, web_settings):
     from assistant.web.ui import ChatUI
@@ -120,3 +143,17 @@ def test_the_chats_own_thumbs_are_stored(chat, web_settings):
         "SELECT rating FROM feedback WHERE answer_id = ?", (answer.answer_id,)).fetchall()
     assert rows == [(1,)]
     assert chat.like(gr.LikeData(None, {"index": 0, "value": "", "liked": True}), answers, "") == ""  # a question
+
+
+def test_the_chat_is_rate_limited_per_client(web_assistant, web_settings):
+    import gradio as gr
+
+    from assistant.web.ui import ChatUI
+
+    chat = ChatUI(web_assistant, web_settings.model_copy(update={"rate_limit": 1}))
+    alice = gr.Request(headers={}, client={"host": "10.0.0.7"})
+    bob = gr.Request(headers={}, client={"host": "10.0.0.8"})
+    assert list(chat.respond(TIKTOK, [], "", request=alice))[-1][2].citations
+    with pytest.raises(gr.Error, match="Too many questions: the limit is 1 per minute"):
+        list(chat.respond(TIKTOK, [], "", request=alice))
+    assert list(chat.respond(TIKTOK, [], "", request=bob))[-1][2].citations  # another client is not held up
