@@ -90,7 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def build_router(assistant: Any, settings: Settings) -> APIRouter:
     """The /api routes, each behind the API key check and the rate limit."""
     auth = ApiKeyAuth(settings)
-    limiter = RateLimiter(settings.rate_limit)
+    limiter = RateLimiter(settings.rate_limit, auth=auth)
     router = APIRouter(prefix="/api", dependencies=[Depends(auth), Depends(limiter)], tags=["api"])
 
     @router.post("/ask", summary="Answer a question from the district policies")

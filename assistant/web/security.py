@@ -67,11 +67,15 @@ class ApiKeyAuth:
             ok |= hmac.compare_digest(given, key)
         return ok
 
+    def allows(self, supplied: str | None) -> bool:
+        """No key needed here, or ``supplied`` is one of the keys."""
+        return not self.required or self.valid(supplied)
+
     def __call__(self, request: Request) -> str | None:
         if not self.required:
             return None
         supplied = request.headers.get(API_KEY_HEADER)
-        if not self.valid(supplied):
+        if not self.allows(supplied):
             raise HTTPException(
                 status_code=401,
                 detail=f"A valid API key is required in the {API_KEY_HEADER} header.",
@@ -81,11 +85,14 @@ class ApiKeyAuth:
 
 
 class RateLimiter:
-    """Sliding window: at most ``limit`` requests per client in ``window`` seconds (0: no limit)."""
+    """Sliding window: at most ``limit`` requests per client in ``window`` seconds (0: no limit).
+    A client is its API key when that key is one of ``auth``'s, else its address: a made-up key
+    header must not buy a fresh allowance."""
 
-    def __init__(self, limit: int, window: float = 60.0):
+    def __init__(self, limit: int, window: float = 60.0, auth: ApiKeyAuth | None = None):
         self.limit = limit
         self.window = window
+        self.auth = auth
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -106,10 +113,15 @@ class RateLimiter:
                     del self._hits[key]
             return None
 
+    def client(self, key: str | None, host: str | None) -> str:
+        """The bucket a request counts against."""
+        if key and self.auth is not None and self.auth.valid(key):
+            return f"key:{key}"
+        return f"ip:{host or '?'}"
+
     def __call__(self, request: Request) -> None:
-        key = request.headers.get(API_KEY_HEADER)
-        client = f"key:{key}" if key else f"ip:{request.client.host if request.client else '?'}"
-        wait = self.check(client)
+        host = request.client.host if request.client else None
+        wait = self.check(self.client(request.headers.get(API_KEY_HEADER), host))
         if wait is not None:
             raise HTTPException(
                 status_code=429,

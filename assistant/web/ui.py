@@ -48,13 +48,13 @@ class ChatUI:
         ]
         # the chat and its programmatic /answer route obey the same key and rate rules as /api
         self.auth = ApiKeyAuth(settings)
-        self.limiter = RateLimiter(settings.rate_limit)
+        self.limiter = RateLimiter(settings.rate_limit, auth=self.auth)
 
     def _throttle(self, request: gr.Request | None) -> None:
         """One ask for this client, or ``gr.Error`` when it is over ``POLICY_RATE_LIMIT``."""
         key = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
         host = request.client.host if request is not None and request.client else "local"
-        wait = self.limiter.check(f"key:{key}" if key else f"ip:{host}")
+        wait = self.limiter.check(self.limiter.client(key, host))
         if wait is not None:
             raise gr.Error(f"Too many questions: the limit is {self.limiter.limit} per minute. "
                            f"Try again in {int(wait) + 1} s.")
@@ -162,10 +162,8 @@ class ChatUI:
     def api_answer(self, question: str, district: str = "", request: gr.Request | None = None) -> dict[str, Any]:
         """Answer a question; returns the Answer JSON (same as POST /api/ask, with the same
         X-API-Key rule and rate limit)."""
-        if self.auth.required:
-            supplied = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
-            if not self.auth.valid(supplied):
-                raise gr.Error(f"A valid API key is required in the {API_KEY_HEADER} header.")
+        if not self.auth.allows(request.headers.get(API_KEY_HEADER.lower()) if request is not None else None):
+            raise gr.Error(f"A valid API key is required in the {API_KEY_HEADER} header.")
         self._throttle(request)
         try:
             return ask_and_log(self.assistant, self.settings, question, district or None).to_dict()

@@ -201,6 +201,10 @@ def test_rate_limit(limited):
     r = httpx.get(limited.url + "/api/documents", timeout=30)
     assert r.status_code == 429 and "3 per minute" in r.json()["error"] and int(r.headers["retry-after"]) > 0
     assert httpx.get(limited.url + "/healthz").status_code == 200  # health is not limited
+    # made-up key headers count against the address, not a fresh allowance each
+    codes = [httpx.get(limited.url + "/api/documents", headers={"X-API-Key": f"made-up-{i}"}, timeout=30).status_code
+             for i in range(4)]
+    assert codes == [429] * 4
 
 
 # --- a document with <script> in it -----------------------------------------------------------------

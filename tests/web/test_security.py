@@ -44,6 +44,8 @@ def test_api_key_validation():
     assert auth.valid("alpha") and auth.valid("beta")
     assert not auth.valid("alph") and not auth.valid("") and not auth.valid(None)
     assert not auth.valid("alpha,beta")
+    assert auth.allows("alpha") and not auth.allows("made-up") and not auth.allows(None)
+    assert ApiKeyAuth(Settings()).allows(None)  # loopback, no keys: nothing to check
 
 
 def test_ui_credentials():
@@ -70,3 +72,11 @@ def test_rate_limiter_window(monkeypatch):
 def test_rate_limit_zero_means_unlimited():
     limiter = RateLimiter(limit=0)
     assert all(limiter.check("a") is None for _ in range(500))
+
+
+def test_rate_limit_buckets_by_key_only_when_the_key_is_real():
+    limiter = RateLimiter(limit=1, auth=ApiKeyAuth(Settings(api_keys="alpha")))
+    assert limiter.client("alpha", "10.0.0.1") == "key:alpha"
+    # a made-up key header buys no fresh allowance: it counts against the address
+    assert limiter.client("made-up", "10.0.0.1") == limiter.client(None, "10.0.0.1") == "ip:10.0.0.1"
+    assert RateLimiter(limit=1).client("alpha", "10.0.0.1") == "ip:10.0.0.1"  # no keys configured

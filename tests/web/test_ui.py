@@ -58,11 +58,14 @@ def test_gradio_answer_route_obeys_the_rate_limit(limited):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    client = Client(limited.url, verbose=False, headers={"X-API-Key": "gradio-rate-test"})  # its own bucket
+    client = Client(limited.url, verbose=False)  # the chat's own limiter: nothing else asks it here
     for _ in range(3):  # the limit is 3 per minute
         assert client.predict(TIKTOK, "", api_name="/answer")["citations"]
     with pytest.raises(AppError, match=r"Too many questions: the limit is 3 per minute\. Try again in \d+ s"):
         client.predict(TIKTOK, "", api_name="/answer")
+    # no keys are configured there: a made-up key header does not buy a fresh allowance
+    with pytest.raises(AppError, match="Too many questions"):
+        Client(limited.url, verbose=False, headers={"X-API-Key": "made-up"}).predict(TIKTOK, "", api_name="/answer")
 
 
 @pytest.fixture(scope="module")
