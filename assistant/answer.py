@@ -1,30 +1,37 @@
-"""Extractive answerer: no LLM. From the retrieved clauses it decides which districts address the
-question, cites each one's governing clauses verbatim (checked against the source offsets), gives
-each clause and district a verdict from its own normative language, and composes a one-line summary
-from the verdicts and the documents' names only. When no clause speaks to the question it abstains.
+"""Rulings -> ``Answer``: the summary, the district cards and their verbatim citations. No LLM.
+
+Each district's card comes from its ``Ruling`` alone: a district that rules quotes its deciding
+sentence first (a sub-span of its clause, exact offsets, the whole clause kept beside it), then up
+to two supporting sentences; a related district quotes its nearest sentences under "Related, not a
+ruling on this"; the rest are listed as not addressed. The summary is built from the rulings only,
+naming each district's ruling with the deciding sentence's own action words, so a requirement about
+another action never reads as "X requires this".
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Mapping
+from collections.abc import Mapping, Sequence
 
+from .asked import Asked
 from .config import Settings
 from .retrieve import Retrieval
-from .types import NOT_ADDRESSED, Answer, Citation, Document, Finding, Hit
-from .verdict import classify, strongest
+from .rule import NormIndex, Ruling
+from .types import NOT_ADDRESSED, Answer, Citation, Document, Finding, Norm
 
-# How the summary says each verdict, for one district and for several.
+# How the summary names each verdict, for one district and for several.
 _VERB = {
-    "prohibited": ("prohibits this", "prohibit this"),
-    "discouraged": ("discourages this", "discourage this"),
-    "conditional": ("allows this only under conditions", "allow this only under conditions"),
-    "required": ("requires this", "require this"),
-    "recommended": ("recommends this", "recommend this"),
-    "permitted": ("permits this", "permit this"),
-    "informational": ("speaks to this without setting a rule", "speak to this without setting a rule"),
+    "prohibited": ("prohibits", "prohibit"),
+    "discouraged": ("discourages", "discourage"),
+    "conditional": ("allows only under conditions", "allow only under conditions"),
+    "required": ("requires", "require"),
+    "recommended": ("recommends", "recommend"),
+    "permitted": ("permits", "permit"),
+    "informational": ("says", "say"),
 }
 _ORDER = ("prohibited", "discouraged", "conditional", "required", "recommended", "permitted", "informational")
+_MAX_ACTION_WORDS = 14
 
 
 def _names(names: list[str]) -> str:
@@ -33,106 +40,118 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def lead(verdicts: list[str]) -> str:
-    """A plain-words opening from the district verdicts alone."""
+def lead(verdicts: Sequence[str], kind: str = "may") -> str:
+    """A plain-words opening from the ruling districts' verdicts and the kind of question. Only
+    yes/no questions ("can I", "must I") get a yes/no opening; a consequence, a definition or a
+    "who"/"what" question gets none (never "Yes, and it is expected" to "what happens if")."""
     kinds = set(verdicts) - {"informational"}
+    if kind == "consequence":
+        return "Here is what the policies say happens."
+    if kind == "define":
+        return "Here is how the policies describe it."
+    if kind not in ("may", "must"):
+        return "Here is what the policies say."
     if not kinds:
-        return "The policies speak to this but set no rule."
+        return "The policies speak to this but set no rule on it."
     if kinds <= {"prohibited", "discouraged"}:
         return "No." if kinds == {"prohibited"} else "Generally no."
+    if kind == "must":
+        if kinds == {"required"}:
+            return "Yes, it is required."
+        if kinds <= {"recommended", "permitted"}:
+            return "It is recommended, not required." if "recommended" in kinds else "It is allowed, not required."
+        if kinds == {"conditional"}:
+            return "Only in some cases."
+        return "It depends on the district."
     if kinds <= {"permitted"}:
         return "Yes."
-    if kinds <= {"required", "recommended"}:
-        return "Yes, and it is expected." if "required" in kinds else "Yes, it is encouraged."
-    if kinds == {"conditional"}:
+    if kinds <= {"permitted", "recommended"}:
+        return "Yes, it is encouraged."
+    if kinds <= {"conditional", "permitted", "required"}:
         return "Only under conditions."
     return "It depends on the district."
 
 
+def action_words(text: str, limit: int = _MAX_ACTION_WORDS) -> str:
+    """The first ``limit`` words of a norm's action span (verbatim), with an ellipsis when cut."""
+    words = text.strip().rstrip(".;:,").split()
+    cut = " ".join(words[:limit])
+    return cut if len(words) <= limit else cut.rstrip(",;:") + " …"
+
+
 class ExtractiveAnswerer:
-    def __init__(self, documents: Mapping[str, Document], settings: Settings):
+    def __init__(self, documents: Mapping[str, Document], settings: Settings, norms: NormIndex | None = None):
         self.documents = documents
         self.settings = settings
-
-    # -- pieces --------------------------------------------------------------------------------
-    def addresses(self, hit: Hit) -> bool:
-        """Does this clause actually speak to the question's words (not merely sound alike)?"""
-        s = self.settings
-        return (hit.coverage >= s.address_coverage and hit.similarity >= s.address_similarity) or (
-            hit.similarity >= s.strong_similarity)
-
-    def in_scope(self, hits: list[Hit]) -> bool:
-        """Abstention from evidence: some clause must share the question's words or its meaning.
-        Calibrated on the dev gold set (docs/BENCHMARKS.md): out-of-scope questions (parking,
-        salaries) reach cosine 0.3-0.4 but never use the question's own words."""
-        s = self.settings
-        return any((h.coverage >= s.abstain_coverage and h.similarity >= s.abstain_pair_similarity)
-                   or h.similarity >= s.abstain_similarity for h in hits)
-
-    def relevance(self, hit: Hit) -> float:
-        return hit.similarity + self.settings.coverage_weight * hit.coverage
-
-    def cite(self, hit: Hit, question: str) -> Citation | None:
-        clause = hit.clause
-        doc = self.documents.get(clause.doc_id)
-        if doc is None:
-            return None
-        quote = doc.text[clause.start:clause.end]
-        if quote != clause.text:  # verbatim or nothing
-            return None
-        verdict = classify(clause.text, question, context=clause.context)
-        return Citation(
-            clause_id=clause.clause_id, doc_id=clause.doc_id, label=clause.label, quote=quote,
-            start=clause.start, end=clause.end, verdict=verdict.label, evidence=verdict.evidence,
-            score=round(self.relevance(hit), 6), district=doc.meta.district,
-        )
-
-    def findings(self, question: str, hits: list[Hit], per_district: int) -> list[Finding]:
-        by_doc: dict[str, list[Hit]] = {}
-        if not self.in_scope(hits):
-            return []
-        for h in sorted((h for h in hits if self.addresses(h)), key=lambda h: (-self.relevance(h), h.clause.clause_id)):
-            by_doc.setdefault(h.clause.doc_id, []).append(h)
-        out: list[tuple[float, Finding]] = []
-        for doc_id, doc_hits in by_doc.items():
-            best = self.relevance(doc_hits[0])
-            chosen = [doc_hits[0]] + [h for h in doc_hits[1:per_district]
-                                      if self.relevance(h) >= best * self.settings.second_citation_ratio]
-            cites = [c for c in (self.cite(h, question) for h in chosen) if c is not None]
-            if not cites:
-                continue
-            meta = self.documents[doc_id].meta
-            out.append((best, Finding(doc_id=doc_id, district=meta.district, title=meta.title,
-                                      verdict=strongest([c.verdict for c in cites]), citations=tuple(cites))))
-        out.sort(key=lambda x: -x[0])
-        return [f for _, f in out][: self.settings.max_citations]
+        self.norms = norms
 
     def name(self, doc_id: str) -> str:
         return self.documents[doc_id].meta.label_name
 
-    def summary(self, findings: list[Finding], not_addressed: list[str], filtered: bool) -> str:
-        if filtered and findings:
-            f = findings[0]
-            ev = f.citations[0].evidence if f.citations else ""
-            said = f' ("{ev}")' if ev else ""
-            return f"{lead([f.verdict])} {self.name(f.doc_id)} {_VERB[f.verdict][0]}{said}."
-        groups: dict[str, list[str]] = {}
-        for f in findings:
-            groups.setdefault(f.verdict, []).append(self.name(f.doc_id))
-        parts = []
-        for verdict in _ORDER:
-            names = groups.get(verdict)
-            if names:
-                verb = _VERB[verdict][0 if len(names) == 1 else 1]
-                parts.append(f"{_names(names)} {verb}")
-        text = f"{lead([f.verdict for f in findings])} " + "; ".join(parts) + "."
+    # -- citations -----------------------------------------------------------------------------
+    def cite(self, norm: Norm, verdict: str, score: float, role: str) -> Citation | None:
+        """The norm's sentence as a citation, verbatim or nothing."""
+        doc = self.documents.get(norm.doc_id)
+        clause = self.norms.clauses.get(norm.clause_id) if self.norms else None
+        if doc is None or clause is None:
+            return None
+        quote = doc.text[norm.start:norm.end]
+        whole = doc.text[clause.start:clause.end]
+        if whole != clause.text or not quote or quote not in whole:  # verbatim or nothing
+            return None
+        return Citation(
+            clause_id=norm.clause_id, doc_id=norm.doc_id, label=clause.label, quote=quote, start=norm.start,
+            end=norm.end, verdict=verdict, evidence=norm.trigger if role != "related" else "",
+            score=round(score, 6), district=doc.meta.district, clause_start=clause.start, clause_end=clause.end,
+            clause_quote=whole, role=role,
+        )
+
+    def finding(self, ruling: Ruling) -> Finding | None:
+        if ruling.status == NOT_ADDRESSED or ruling.doc_id not in self.documents:
+            return None
+        meta = self.documents[ruling.doc_id].meta
+        cites: list[Citation] = []
+        if ruling.rules and ruling.deciding is not None:
+            c = self.cite(ruling.deciding, ruling.verdict, ruling.score, "deciding")
+            if c is None:
+                return None
+            cites.append(c)
+        for n in ruling.supporting:
+            role = "supporting" if ruling.rules else "related"
+            c = self.cite(n, n.verdict if ruling.rules else NOT_ADDRESSED, ruling.score, role)
+            if c is not None and all(c.start != x.start for x in cites):
+                cites.append(c)
+        if not cites:
+            return None
+        return Finding(doc_id=ruling.doc_id, district=meta.district, title=meta.title, verdict=ruling.verdict,
+                       citations=tuple(cites), status=ruling.status, summary=self.district_line(ruling))
+
+    # -- the summary ---------------------------------------------------------------------------
+    def district_line(self, ruling: Ruling) -> str:
+        """"Iowa Policy 401.15 prohibits “communicate with students using one to one text messages …”"."""
+        name = self.name(ruling.doc_id)
+        if not ruling.rules or ruling.deciding is None or self.norms is None:
+            return f"{name} does not rule on this."
+        n = ruling.deciding
+        if ruling.verdict == "informational":
+            return f"{name} says: “{action_words(self.norms.text(n), 24)}”"
+        return f"{name} {_VERB[ruling.verdict][0]} “{action_words(self.norms.action(n))}”"
+
+    def summary(self, asked: Asked, findings: Sequence[Finding], not_addressed: Sequence[str],
+                district: str | None) -> str:
+        ruled = [f for f in findings if f.rules]
+        parts = [f.summary for f in ruled]
+        text = f"{lead([f.verdict for f in ruled], asked.kind)} " + "; ".join(parts) + "."
+        related = [self.name(f.doc_id) for f in findings if not f.rules]
+        if related:
+            text += f" {_names(related)} {'has' if len(related) == 1 else 'have'} related passages but no ruling on this."
         if not_addressed:
             text += f" Not addressed by {_names([self.name(d) for d in not_addressed])}."
-        return text
+        return re.sub(r"\s+", " ", text).strip()
 
     @staticmethod
-    def ranking(findings: list[Finding]) -> list[Citation]:
-        """Every cited clause, best first: each district's best clause, then the next ones."""
+    def ranking(findings: Sequence[Finding]) -> list[Citation]:
+        """Every cited passage, best first: each district's deciding one, then the next ones."""
         out: list[Citation] = []
         depth = max((len(f.citations) for f in findings), default=0)
         for i in range(depth):
@@ -140,36 +159,37 @@ class ExtractiveAnswerer:
         return out
 
     # -- the answer ----------------------------------------------------------------------------
-    def answer(self, question: str, retrieval: Retrieval, district: str | None = None,
-               others: Retrieval | None = None) -> Answer:
-        hits = list(retrieval.hits)
-        s = self.settings
-        findings = self.findings(question, hits, s.per_district_filtered if district else s.per_district)
-        answered = {f.doc_id for f in findings}
-        not_addressed = [d for d in retrieval.doc_ids if d not in answered]
-        other_findings: list[Finding] = []
-        if others is not None:
-            other_findings = [f for f in self.findings(question, list(others.hits), 1)  # brief: one each
-                              if f.doc_id != district]
+    def answer(self, asked: Asked, retrieval: Retrieval | None, rulings: Sequence[Ruling],
+               district: str | None = None) -> Answer:
+        """``rulings``: one per district in scope (with a filter, the chosen district's first)."""
+        findings: list[Finding] = []
+        not_addressed: list[str] = []
+        for r in sorted(rulings, key=lambda r: (not r.rules, -r.score)):
+            f = self.finding(r)
+            if f is None:
+                not_addressed.append(r.doc_id)
+            else:
+                findings.append(f)
+        not_addressed.sort()
+        mine = [f for f in findings if district is None or f.doc_id == district]
+        others = [f for f in findings if district is not None and f.doc_id != district]
+        abstained = not any(f.rules for f in mine)
         answer_id = uuid.uuid4().hex[:16]
-        if not findings:
-            nearest = sorted(hits, key=lambda h: -self.relevance(h))[:3]
-            related = [c for c in (self.cite(h, question) for h in nearest) if c is not None]
-            where = f"{self.name(district)}" if district else "the policies I hold"
-            summary = (f"I found nothing in {where} that addresses this question, so I cannot answer it "
-                       "from policy. Ask your supervisor or HR.")
-            if other_findings:
-                summary += " Other districts do address it: see below."
-            return Answer(question=question, district=district, abstained=True, summary=summary,
-                          not_addressed=tuple(not_addressed), related=tuple(related),
-                          other_districts=tuple(other_findings), answer_id=answer_id)
-        return Answer(
-            question=question, district=district, abstained=False,
-            summary=self.summary(findings, not_addressed, filtered=district is not None),
-            findings=tuple(findings), not_addressed=tuple(not_addressed),
-            citations=tuple(self.ranking(findings)), other_districts=tuple(other_findings),
-            answer_id=answer_id,
-        )
+        common = dict(question=asked.question, district=district, answer_id=answer_id, asked=asked.action,
+                      kind=asked.kind, not_addressed=tuple(not_addressed), other_districts=tuple(others))
+        if abstained:
+            where = self.name(district) if district else "the policies I hold"
+            summary = (f"I found nothing in {where} that rules on this, so I cannot answer it from policy. "
+                       "Ask your supervisor or HR.")
+            if any(f.rules for f in others):
+                summary += " Other districts do rule on it: see below."
+            related = tuple(c for f in mine for c in f.citations)
+            return Answer(abstained=True, summary=summary, findings=tuple(mine), related=related,
+                          citations=tuple(self.ranking(mine)), **common)  # type: ignore[arg-type]
+        summary = self.summary(asked, mine + others, [d for d in not_addressed if district is None or d == district],
+                               district)
+        return Answer(abstained=False, summary=summary, findings=tuple(mine),
+                      citations=tuple(self.ranking(mine)), **common)  # type: ignore[arg-type]
 
 
-__all__ = ["ExtractiveAnswerer", "NOT_ADDRESSED", "lead"]
+__all__ = ["ExtractiveAnswerer", "NOT_ADDRESSED", "lead", "action_words"]

@@ -298,7 +298,7 @@ class LLMAnswerer:
         base = self.extractive.answer(question, retrieval, district=district, **extra)
         if base.abstained or not base.citations:
             return base
-        summary = self.summarize(question, base.citations)
+        summary = self.summarize(getattr(question, "question", question), base.citations)
         if summary is None:
             return base
         return dataclasses.replace(base, summary=summary, backend=f"llm:{self.model}")

@@ -49,6 +49,26 @@ class Settings(BaseSettings):
     abstain_pair_similarity: float = Field(0.25, description="...with at least this cosine similarity,")
     abstain_similarity: float = Field(0.4, description="...or some clause's cosine similarity alone reaches this.")
     coverage_weight: float = Field(0.1, description="Weight of word coverage next to similarity when ranking citations.")
+    rule_threshold: float = Field(
+        0.63, description="A district rules on the question when one of its norms (sentences) scores this: cosine of "
+        "sentence and question plus rule_lexical_weight times the share of the question's words it uses."
+    )
+    consequence_threshold: float = Field(
+        0.45, description="The same for 'what happens if' questions, which only consequence sentences answer."
+    )
+    rule_lexical_weight: float = Field(0.33, description="Weight of word coverage in a norm's match score.")
+    rule_margin: float = Field(
+        0.07, description="Norms within this score of the best are read together (restriction first for 'can I')."
+    )
+    related_threshold: float = Field(
+        0.5, description="A district with no ruling shows its nearest sentences as 'related' from this score up."
+    )
+    rerank_model: str | None = Field(
+        None, description="Optional reranker: a local sentence-transformers CrossEncoder folder, or "
+        "'http(s)://...' for an OpenAI-compatible /rerank endpoint. Empty: off (all figures are with it off)."
+    )
+    rerank_weight: float = Field(0.5, description="Weight of the reranker's score next to a norm's match score.")
+    rerank_timeout: float = Field(10.0, description="Seconds before a remote reranker call is abandoned.")
     expand_queries: bool = Field(True, description="Expand staff words (snap, DM, tiktok...) with policy words.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 

@@ -76,6 +76,23 @@ class Embedder:
             self._cache.popitem(last=False)
         return vec
 
+    def words(self) -> frozenset[str]:
+        """The model's whole-word vocabulary (lower case, letters only, 4+ letters): real words."""
+        vocab = getattr(getattr(self.model, "tokenizer", None), "vocab", {}) or {}
+        return frozenset(w for w in vocab if len(w) >= 4 and w.isalpha() and w.islower())
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
+        """Several query vectors in one batched call (cached like ``encode_query``)."""
+        missing = list(dict.fromkeys(q for q in queries if q not in self._cache))
+        if missing:
+            for q, vec in zip(missing, self.encode(missing)):
+                self._cache[q] = vec
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        for q in queries:
+            self._cache.move_to_end(q)
+        return np.stack([self._cache[q] for q in queries])
+
     def as_llama_embedding(self) -> Any:
         """A llama-index ``BaseEmbedding`` over this same model (pass it explicitly; never global)."""
         return _llama_embedding(self)

@@ -7,16 +7,19 @@ document removed from the corpus is removed from the index. One ingest at a time
 
 from __future__ import annotations
 
+import hashlib
 import time
 from contextlib import nullcontext
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
 from .embed import Embedder
 from .errors import IndexBusy
 from .ingest import load_corpus
+from .norms import extract_norms, norm_embed_text
 from .store import ClauseStore, embed_key
 from .types import Clause, Document, IngestProblem, IngestReport
 
@@ -98,6 +101,25 @@ class Indexer:
                 problems.append(IngestProblem(doc.meta.source_file, f"could not be split into clauses: {exc}"))
                 all_clauses.extend(old_clauses.get(doc.doc_id, []))
 
+        # norms: each clause's sentences read as rules, once, here; their action spans embedded
+        # (vectors reused from the previous version when the embedded text is unchanged)
+        norms = [n for c in all_clauses for n in extract_norms(c)]
+        by_id = {c.clause_id: c for c in all_clauses}
+        norm_texts = [norm_embed_text(by_id[n.clause_id], n) for n in norms]
+        norm_keys = {n.norm_id: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in zip(norms, norm_texts)}
+        old_norm_vecs: dict[str, np.ndarray] = {}
+        if not rebuild and store.norm_vectors is not None:
+            for n, vec in zip(store.norms, store.norm_vectors):
+                old_norm_vecs[store.norm_keys.get(n.norm_id, "")] = vec
+        todo = [i for i, n in enumerate(norms) if norm_keys[n.norm_id] not in old_norm_vecs]
+        norm_vectors = np.zeros((len(norms), self.embedder.dim), dtype=np.float32)
+        for i, n in enumerate(norms):
+            if norm_keys[n.norm_id] in old_norm_vecs:
+                norm_vectors[i] = old_norm_vecs[norm_keys[n.norm_id]]
+        if todo:
+            for i, vec in zip(todo, self.embedder.encode([norm_texts[i] for i in todo])):
+                norm_vectors[i] = vec
+
         keys = {c.clause_id: embed_key(c) for c in all_clauses}
         reuse_ids = [] if rebuild else [cid for cid, k in keys.items() if store.embed_keys.get(cid) == k]
         vectors = store.stored_vectors(reuse_ids) if reuse_ids else {}
@@ -118,11 +140,13 @@ class Indexer:
                 and [c.clause_id for c in all_clauses] == [c.clause_id for c in store.clauses]
                 and all(store.by_id[c.clause_id] == c for c in all_clauses)
                 and {d.doc_id: d for d in new_docs} == store.documents
+                and store.norms == norms and store.norm_vectors is not None
             )
             if not unchanged_store:
                 task = bar.add_task("Writing index", total=len(all_clauses)) if bar else None
                 store.write(new_docs, all_clauses, vectors, keys,
-                            on_progress=(lambda n: bar.advance(task, n)) if bar else None)
+                            on_progress=(lambda n: bar.advance(task, n)) if bar else None,
+                            norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys)
 
         removed = len([d for d in old_docs if d not in seen])
         return IngestReport(

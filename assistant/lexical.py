@@ -68,7 +68,8 @@ class Analyzer:
 class LexicalIndex:
     """BM25 over clauses, filterable by doc id, with per-clause stem sets and idf."""
 
-    def __init__(self, clauses: Sequence[Clause], analyzer: Analyzer | None = None):
+    def __init__(self, clauses: Sequence[Clause], analyzer: Analyzer | None = None,
+                 dictionary: Iterable[str] = ()):
         self.analyzer = analyzer or Analyzer()
         self.clauses = list(clauses)
         self.ids = [c.clause_id for c in self.clauses]
@@ -89,7 +90,9 @@ class LexicalIndex:
         from .expand import SYNONYMS
 
         self.words = {w for c in self.clauses for w in _WORDS.findall(c.embed_text.lower())}
-        self.known = self.words | {w for k in SYNONYMS for w in k.split()} | GENERIC
+        # ``dictionary``: plain English words (the embedding model's whole-word vocabulary) that are
+        # never "corrected" into a corpus word ("whole" is not a misspelt "while")
+        self.known = self.words | {w for k in SYNONYMS for w in k.split()} | GENERIC | set(dictionary)
         self._spelling = sorted(w for w in self.words if len(w) >= 4)
         self._expansion_stems: dict[str, set[str]] = {}
         for key, extra in SYNONYMS.items():
@@ -132,7 +135,12 @@ class LexicalIndex:
         if not terms:
             return 0.0
         i = self.position[clause_id]
-        stems = self.own_stems[i] if own_text_only else self.stems[i]
+        return self.coverage_of(terms, term_expansions, self.own_stems[i] if own_text_only else self.stems[i])
+
+    def coverage_of(self, terms: Sequence[str], term_expansions: dict[str, set[str]], stems: set[str]) -> float:
+        """Idf-weighted share of ``terms`` found in ``stems`` (a term or one of its expansions)."""
+        if not terms:
+            return 0.0
         total = matched = 0.0
         for t in terms:
             w = self.idf.get(t, self.unseen_idf)

@@ -16,6 +16,7 @@ from .embed import Embedder
 from .errors import InvalidQuestion, NotFound
 from .indexer import Indexer
 from .retrieve import HybridRetriever
+from .rule import NormIndex, Ruler
 from .store import ClauseStore
 from .types import Answer, Clause, DocMeta, Document, IngestReport
 
@@ -63,7 +64,13 @@ class Assistant:
 
     def _build(self) -> None:
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings) if self.store.clauses else None
-        self.extractive = ExtractiveAnswerer(self.store.documents, self.settings)
+        self.norms: NormIndex | None = None
+        self.ruler: Ruler | None = None
+        if self.retriever is not None:
+            self.norms = NormIndex(self.store.norms, self.store.norm_vectors, self.store.by_id,
+                                   self.retriever.lexical, self.embedder)
+            self.ruler = Ruler(self.norms, self.retriever.lexical, self.settings)
+        self.extractive = ExtractiveAnswerer(self.store.documents, self.settings, self.norms)
         if self.llm is not None:
             from .answer_llm import LLMAnswerer
 
@@ -112,13 +119,13 @@ class Assistant:
 
             raise IndexMissing("The index is empty: run `policy-assistant ingest` first.")
         doc_id = self.resolve_district(district)
-        if doc_id is None:
-            answer = self.answerer.answer(question, self.retriever.retrieve(question))
-        else:
-            mine = self.retriever.retrieve(question, [doc_id])
-            rest = [d for d in self.store.documents if d != doc_id]
-            others = self.retriever.retrieve(question, rest) if rest else None
-            answer = self.answerer.answer(question, mine, district=doc_id, others=others)
+        asked = self.retriever.analyse(question)  # the question, analysed once
+        scope = sorted(self.store.documents)
+        if doc_id is not None:
+            scope = [doc_id] + [d for d in scope if d != doc_id]
+        assert self.ruler is not None
+        rulings = self.ruler.rule_all(asked, scope)  # exact, over the norms of the districts in scope
+        answer = self.answerer.answer(asked, None, rulings, district=doc_id)
         return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
 
     # -- documents and clauses ------------------------------------------------------------------

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .asked import Asked, analyse
 from .config import Settings
 from .embed import Embedder
-from .expand import expand
 from .lexical import LexicalIndex
 from .store import ClauseStore
 from .types import Hit
@@ -29,15 +29,19 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.lexical = LexicalIndex(store.clauses)
+        self.lexical = LexicalIndex(store.clauses, dictionary=embedder.words())
         self._vectors: dict | None = None
 
-    def retrieve(self, question: str, doc_ids: Iterable[str] | None = None) -> Retrieval:
+    def analyse(self, question: str) -> Asked:
+        """The question analysed once (spelling, expansions, kind, action, terms, vector)."""
+        return analyse(question, self.lexical, self.embedder, self.settings.expand_queries)
+
+    def retrieve(self, asked: Asked | str, doc_ids: Iterable[str] | None = None) -> Retrieval:
         s = self.settings
+        if isinstance(asked, str):
+            asked = self.analyse(asked)
         scope = tuple(sorted(doc_ids)) if doc_ids is not None else tuple(sorted(self.store.documents))
-        question = self.lexical.correct(question)
-        query = expand(question) if s.expand_queries else question
-        vector = self.embedder.encode_query(query)
+        query, vector = asked.query, asked.vector
         filter_ids = scope if doc_ids is not None else None
         dense = self.store.dense_search(vector, s.dense_k, filter_ids)
         lexical = self.lexical.search(query, s.lexical_k, filter_ids)
@@ -63,8 +67,7 @@ class HybridRetriever:
                 similarity[cid] = sim
                 fused.setdefault(cid, s.dense_weight / (s.rrf_k + s.dense_k + 1))
 
-        terms = self.lexical.analyzer.content_terms(question)
-        term_exp = self.lexical.term_expansions(terms)
+        terms, term_exp = list(asked.terms), asked.term_expansions
         missing = [cid for cid in fused if cid not in similarity]
         if missing:
             similarity.update(self._similarities(vector, missing))

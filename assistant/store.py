@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import ConfigError, IndexMissing
-from .types import Clause, DocMeta, Document
+from .types import Clause, DocMeta, Document, Norm
 
 RECORDS_FILE = "clauses.json"
 RECORDS_VERSION = 1
@@ -49,6 +49,15 @@ def clause_from_dict(d: dict[str, Any]) -> Clause:
     d = dict(d)
     d["section_path"] = tuple(d.get("section_path", ()))
     return Clause(**d)
+
+
+def norm_from_dict(d: dict[str, Any]) -> Norm:
+    return Norm(**d)
+
+
+def norm_vectors_path(index_dir: Path, collection: str) -> Path:
+    """The norm vectors of one index version, beside the records (``<collection>.norms.npy``)."""
+    return Path(index_dir) / f"{collection}.norms.npy"
 
 
 def embed_key(clause: Clause) -> str:
@@ -91,6 +100,11 @@ class ClauseStore:
         self.clauses: list[Clause] = []
         self.by_id: dict[str, Clause] = {}
         self.embed_keys: dict[str, str] = {}
+        # norms (computed at ingest): every clause's sentences read as rules, in clause order,
+        # and their action-span vectors (row i belongs to norms[i]); None when not stored
+        self.norms: list[Norm] = []
+        self.norm_vectors: np.ndarray | None = None
+        self.norm_keys: dict[str, str] = {}
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -118,6 +132,14 @@ class ClauseStore:
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.embed_keys = dict(data.get("embed_keys", {}))
         self.collection_name = data["collection"]
+        self.norms = [norm_from_dict(n) for n in data.get("norms", [])]
+        self.norm_keys = dict(data.get("norm_keys", {}))
+        self.norm_vectors = None
+        vec_path = norm_vectors_path(self.index_dir, self.collection_name)
+        if self.norms and vec_path.is_file():
+            vectors = np.load(vec_path)
+            if vectors.shape[0] == len(self.norms):
+                self.norm_vectors = vectors.astype(np.float32, copy=False)
         self._vector_store = None
         self._records_mtime = stat.st_mtime_ns
         return self
@@ -178,8 +200,12 @@ class ClauseStore:
         vectors: dict[str, np.ndarray],
         embed_keys: dict[str, str],
         on_progress: Callable[[int], None] | None = None,
+        norms: list[Norm] | None = None,
+        norm_vectors: np.ndarray | None = None,
+        norm_keys: dict[str, str] | None = None,
     ) -> None:
-        """Write a complete new version (new collection, then the records file), then drop the old."""
+        """Write a complete new version (new collection, norm vectors, then the records file), then
+        drop the old."""
         from llama_index.core.schema import TextNode
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -209,8 +235,17 @@ class ClauseStore:
             "documents": [doc_to_dict(d) for d in documents],
             "clauses": [asdict(c) for c in clauses],
             "embed_keys": embed_keys,
+            "norms": [n.to_dict() for n in norms or []],
+            "norm_keys": norm_keys or {},
         }
         self.index_dir.mkdir(parents=True, exist_ok=True)
+        if norms and norm_vectors is not None:
+            fd, tmp_vec = tempfile.mkstemp(dir=self.index_dir, prefix=".norms.", suffix=".npy")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.asarray(norm_vectors, dtype=np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp_vec, norm_vectors_path(self.index_dir, new_name))
         fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".clauses.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(records, fh, ensure_ascii=False)
@@ -236,7 +271,11 @@ class ClauseStore:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
     def drop_stale_collections(self, keep: set[str | None]) -> None:
-        """Delete our collections not in ``keep`` (older versions, half-written ones)."""
+        """Delete our collections not in ``keep`` (older versions, half-written ones), and their
+        norm vector files."""
+        for path in self.index_dir.glob(f"{self.prefix}_v*.norms.npy"):
+            if path.name.removesuffix(".norms.npy") not in keep:
+                path.unlink(missing_ok=True)
         for name in self._collection_names():
             if name.startswith(f"{self.prefix}_v") and name not in keep:
                 try:

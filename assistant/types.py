@@ -97,6 +97,39 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Norm:
+    """One sentence of a clause read as a rule (or as a fact), computed once at ingest.
+
+    Offsets are absolute in ``Document.text`` (``text[start:end]`` is the sentence); the action
+    span is what the rule regulates ("follow/friend/connect with a student on social media"), the
+    condition span what it depends on ("without written permission ..."), -1 when none."""
+
+    norm_id: str  # "<clause_id>#<n>", n from 0 in sentence order
+    clause_id: str
+    doc_id: str
+    start: int
+    end: int
+    verdict: str  # one of VERDICTS: what the sentence rules on the action it names
+    force: str  # "rule" | "consequence" | "definition" | "others" (duties/rights of others) | "fact"
+    trigger: str = ""  # the phrase that decides ``verdict``, verbatim ("should refrain")
+    trigger_start: int = -1
+    action_start: int = -1
+    action_end: int = -1
+    condition_start: int = -1
+    condition_end: int = -1
+    # a condition inside a prohibition ("shall not post ..., including photos without permission"):
+    # the outright restriction and the reach of the condition
+    restriction: str | None = None
+    scope_start: int = -1
+    scope_end: int = -1
+    acts: tuple[str, ...] = ()  # act classes the action names (``actions.acts``): "connect", "post", ...
+    people: tuple[str, ...] = ()  # whom the sentence is about: "student", "parent"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Verdict:
     """How one clause rules, with the phrase that triggered it (verbatim from the clause text)."""
 
@@ -120,16 +153,24 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
+    """A quoted passage. ``quote`` is the governing sentence(s) of a clause (``document.text[start:end]``,
+    checked at answer time); ``clause_quote`` is the whole clause (``document.text[clause_start:clause_end]``),
+    shown on request. ``verdict`` is what the quoted sentence rules ("not addressed" for a related one)."""
+
     clause_id: str
     doc_id: str
     label: str
-    quote: str  # == document.text[start:end], checked at answer time
+    quote: str
     start: int
     end: int
     verdict: str
     evidence: str
     score: float
     district: str = ""
+    clause_start: int = -1
+    clause_end: int = -1
+    clause_quote: str = ""
+    role: str = "deciding"  # "deciding" | "supporting" | "related"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,20 +178,32 @@ class Citation:
 
 @dataclass(frozen=True)
 class Finding:
-    """How one district (one document) rules on the question."""
+    """How one district (one document) rules on the asked action.
+
+    ``status`` "rules": ``verdict`` is the deciding sentence's ruling, quoted first; "related": the
+    district has sentences near the question but none rules on the asked action, ``verdict`` is
+    "not addressed" and the citations are shown as related, with no verdict claimed."""
 
     doc_id: str
     district: str
     verdict: str
     citations: tuple[Citation, ...] = ()
     title: str = ""
+    status: str = "rules"
+    summary: str = ""  # one line: the district's ruling in the deciding sentence's own words
+
+    @property
+    def rules(self) -> bool:
+        return self.status == "rules"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,
             "district": self.district,
             "title": self.title,
+            "status": self.status,
             "verdict": self.verdict,
+            "summary": self.summary,
             "citations": [c.to_dict() for c in self.citations],
         }
 
@@ -171,10 +224,14 @@ class Answer:
     latency_ms: float = 0.0
     answer_id: str = ""
     backend: str = "extractive"  # "extractive" or the LLM backend that wrote the summary
+    asked: str = ""  # the asked action as read from the question ("follow my students on tiktok")
+    kind: str = ""  # the kind of question: may | must | do | consequence | define | who | what
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "asked": self.asked,
+            "kind": self.kind,
             "district": self.district,
             "abstained": self.abstained,
             "summary": self.summary,

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import GoldError
-from assistant.types import VERDICTS
+from assistant.types import NOT_ADDRESSED, VERDICTS
+
+RULING_LABELS: tuple[str, ...] = (*VERDICTS, NOT_ADDRESSED)
 
 _QUOTE_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
 }
-_KEYS = {"id", "question", "district", "answerable", "citations", "answer", "tags"}
+_KEYS = {"id", "question", "district", "answerable", "citations", "answer", "tags", "rulings", "ruling_quotes"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ class GoldQuestion:
     answer: str = ""
     tags: tuple[str, ...] = ()
     line: int = 0
+    # how each document rules on the asked action: doc id -> defensible labels, preferred first
+    rulings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ruling_quotes: tuple[tuple[str, str], ...] = ()  # doc id -> the deciding sentence (verbatim)
+
+    def gold_ruling(self, doc_id: str) -> tuple[str, ...] | None:
+        """The defensible labels for ``doc_id`` (preferred first), None when not labelled."""
+        return dict(self.rulings).get(doc_id)
 
     @property
     def districts(self) -> tuple[str, ...]:
@@ -178,6 +187,11 @@ def _parse_question(obj: dict[str, Any], n: int, problems: GoldProblems) -> Gold
     if answer is not None and not isinstance(answer, str):
         problems.add(n, f"{label}: 'answer' must be a string")
     citations = _parse_citations(obj["citations"], label, n, problems)
+    rulings = _parse_rulings(obj.get("rulings"), label, n, problems)
+    quotes = obj.get("ruling_quotes") or {}
+    if not isinstance(quotes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in quotes.items()):
+        problems.add(n, f"{label}: 'ruling_quotes' must map doc ids to quote strings")
+        quotes = {}
     if isinstance(answerable, bool):
         if answerable and obj["citations"] == []:
             problems.add(n, f"{label}: answerable questions need at least one citation")
@@ -188,7 +202,28 @@ def _parse_question(obj: dict[str, Any], n: int, problems: GoldProblems) -> Gold
     return GoldQuestion(
         id=qid, question=question, answerable=answerable, citations=tuple(citations),
         district=district or None, answer=answer or "", tags=tuple(tags), line=n,
+        rulings=rulings, ruling_quotes=tuple(sorted(quotes.items())),
     )
+
+
+def _parse_rulings(raw: Any, label: str, n: int, problems: GoldProblems) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"doc": LABEL | [LABEL, ...]}`` -> ((doc, (labels...)), ...); every bad entry is recorded."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        problems.add(n, f"{label}: 'rulings' must map each doc id to a label or a list of labels")
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for doc, value in raw.items():
+        labels = value if isinstance(value, list) else [value]
+        bad = [x for x in labels if x not in RULING_LABELS]
+        if not labels or bad or len(set(labels)) != len(labels):
+            shown = ", ".join(map(repr, bad)) if bad else repr(value)
+            problems.add(n, f"{label}: ruling for {doc!r}: {shown} is not one label or a list of distinct labels "
+                            f"({', '.join(RULING_LABELS)})")
+            continue
+        out.append((doc, tuple(labels)))
+    return tuple(out)
 
 
 def _parse_citations(raw: Any, label: str, n: int, problems: GoldProblems) -> list[GoldCitation]:
@@ -260,6 +295,17 @@ def check_against_corpus(questions: list[GoldQuestion], texts: Mapping[str, str]
     for q in questions:
         if q.district and q.district not in texts:
             problems.add(q.line, f"question {q.id!r}: district {q.district!r} is not a doc id ({known})")
+        labelled = dict(q.rulings)
+        missing = [d for d in texts if d not in labelled]
+        if missing:
+            problems.add(q.line, f"question {q.id!r}: no ruling for {', '.join(missing)} (every document needs one: "
+                                 f"a label, a list of labels, or \"{NOT_ADDRESSED}\")")
+        for d in labelled:
+            if d not in texts:
+                problems.add(q.line, f"question {q.id!r}: ruling for {d!r}, which is not in the corpus ({known})")
+        for d, quote in q.ruling_quotes:
+            if d in texts and not locate(quote, texts[d]):
+                problems.add(q.line, f"question {q.id!r}: ruling quote not found in {d}: {_short(quote)!r}")
         for span in resolved[q.id]:
             c = span.citation
             if c.doc not in texts:

@@ -35,8 +35,12 @@ import numpy as np
 import pytrec_eval
 
 from assistant.evaluation.gold import GoldQuestion, GoldSpan
+from assistant.evaluation.rulings import LOWER_IS_BETTER as RULING_LOWER
+from assistant.evaluation.rulings import RULING_METRICS, RulingPair, pairs, ruling_metrics
 
 METRIC_NAMES: tuple[str, ...] = (
+    *RULING_METRICS,
+    "citation_recall@shown",
     "citation_recall@1",
     "citation_recall@3",
     "citation_recall@5",
@@ -54,7 +58,7 @@ METRIC_NAMES: tuple[str, ...] = (
 )
 LOWER_IS_BETTER = frozenset(
     {"false_abstain", "false_answer", "chars_to_read_median", "latency_ms_p50", "latency_ms_p95"}
-)
+) | RULING_LOWER
 POLARITY = {
     "prohibited": "restrict", "discouraged": "restrict",
     "required": "require", "recommended": "require",
@@ -79,12 +83,15 @@ class Unit:
 
 @dataclass(frozen=True)
 class Shown:
-    """One quote put in front of a person, to check ``quote == text[start:end]``."""
+    """One quote put in front of a person, to check ``quote == text[start:end]``; ``unit_start`` /
+    ``unit_end`` is the cited unit it belongs to (its clause), which gold citations are matched on."""
 
     doc_id: str
     start: int
     end: int
     quote: str
+    unit_start: int = -1
+    unit_end: int = -1
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class SystemAnswer:
     shown: tuple[Shown, ...] = ()
     latency_ms: float = 0.0
     verdicts_given: Mapping[str, str] = field(default_factory=dict)  # doc id -> district verdict
+    rulings_shown: Mapping[str, str] = field(default_factory=dict)  # doc id -> ruling a person reads
 
 
 @dataclass
@@ -105,6 +113,7 @@ class CitationResult:
     rank: int | None = None  # 1-based rank of the first matching unit
     unit_id: str | None = None
     given_verdict: str | None = None
+    shown: bool = False  # matched by anything the answer shows (findings, other districts, related)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -128,6 +137,7 @@ class QuestionResult:
     shown_total: int = 0
     shown_exact: int = 0
     passed: bool | None = None
+    rulings: list[RulingPair] = field(default_factory=list)
 
     @property
     def live(self) -> list[CitationResult]:
@@ -156,6 +166,7 @@ class QuestionResult:
             "missed": [c.to_dict() for c in self.citations if c.rank is None and not c.stale],
             "stale": [c.to_dict() for c in self.citations if c.stale],
             "verdicts_given": dict(self.verdicts_given),
+            "rulings": [p.to_dict() for p in self.rulings],
             "mrr@10": self.rr,
             "ndcg@10": self.ndcg,
             "chars_to_read": self.chars_to_read,
@@ -175,6 +186,9 @@ class QuestionResult:
         if not self.answerable:
             return [] if self.abstained else ["answered an out-of-scope question"]
         out = ["abstained"] if self.abstained else []
+        for p in self.rulings:
+            if not p.correct:
+                out.append(f"{p.doc_id} ruling {p.shown}, gold {' or '.join(p.gold)}")
         for c in self.live:
             if c.rank is None:
                 out.append(f"missed {c.doc}")
@@ -226,11 +240,17 @@ def score_question(
                 if matches(unit, g):
                     c.rank, c.unit_id, c.given_verdict = rank, unit.unit_id, unit.verdict
                     break
+            c.shown = any(
+                s.doc_id == g.citation.doc and any(
+                    covers(s.unit_start if s.unit_start >= 0 else s.start, s.unit_end if s.unit_end >= 0 else s.end, sp)
+                    for sp in g.spans)
+                for s in ans.shown)
         results.append(c)
     res = QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, tags=q.tags, districts=q.districts,
         abstained=ans.abstained, latency_ms=ans.latency_ms, citations=results,
         cited=list(ans.ranked[:5]), verdicts_given=dict(ans.verdicts_given),
+        rulings=pairs(q.id, q.rulings, dict(ans.rulings_shown)) if gives_verdicts else [],
     )
     if res.scored:
         live = [g for g in gold if not g.stale]
@@ -253,10 +273,11 @@ def _passed(res: QuestionResult, gives_verdicts: bool) -> bool | None:
         return res.abstained
     if not res.live:
         return None  # every gold citation is stale: nothing to judge
-    if res.abstained or res.recall(5) != 1.0:
+    if res.abstained or res.recall(5) != 1.0 or (gives_verdicts and not all(p.correct for p in res.rulings)):
         return False
     if gives_verdicts:
-        return all(c.gold_verdict is None or c.given_verdict == c.gold_verdict for c in res.live)
+        return all(p.correct for p in res.rulings) and all(
+            c.gold_verdict is None or c.given_verdict == c.gold_verdict for c in res.live)
     return True
 
 
@@ -268,7 +289,9 @@ def aggregate(results: Sequence[QuestionResult], gives_verdicts: bool = True) ->
     """The metrics (names exactly ``METRIC_NAMES``) over a set of question results."""
     scored = [r for r in results if r.scored]
     live = [c for r in scored for c in r.live]
-    m: dict[str, float | int | None] = {}
+    m: dict[str, float | int | None] = dict(
+        ruling_metrics([p for r in results for p in r.rulings], gives_verdicts))
+    m["citation_recall@shown"] = _mean([float(c.shown) for c in live])
     for k in RECALL_KS:
         m[f"citation_recall@{k}"] = _mean([float(c.rank is not None and c.rank <= k) for c in live])
     m["mrr@10"] = _mean([r.rr or 0.0 for r in scored])

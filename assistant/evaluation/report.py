@@ -47,6 +47,8 @@ def build_report(
         "metrics": ours.metrics,
         "by_tag": ours.by_tag,
         "by_district": ours.by_district,
+        "rulings_by_district": ours.rulings_by_district,
+        "ruling_confusion": ours.ruling_confusion,
         "stale_gold": list(stale),
         "questions": [r.to_dict() for r in ours.results],
         "notes": NOTES,
@@ -96,6 +98,7 @@ def render_markdown(report: dict[str, Any]) -> str:
              "| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for m in METRIC_NAMES:
         lines.append(f"| {m} | " + " | ".join(fmt(systems[n].get(m)) for n in names) + " |")
+    lines += _rulings_markdown(report)
     comp = report.get("comparison")
     if comp:
         lines += ["", "## Against the baseline", "", "| metric | baseline | now | delta |", "|---|---|---|---|"]
@@ -117,8 +120,51 @@ def render_markdown(report: dict[str, Any]) -> str:
     for q in fails:
         missed = "; ".join(f"\"{c['quote']}\" ({c['doc']})" for c in q["missed"]) or "–"
         cited = "; ".join(c["label"] or c["id"] for c in q["cited"]) or "nothing"
-        lines.append(f"- `{q['id']}` {q['question']}  \n  missed: {missed}  \n  cited: {cited}")
+        why = "; ".join(q.get("why") or []) or "–"
+        lines.append(f"- `{q['id']}` {q['question']}  \n  why: {why}  \n  missed: {missed}  \n  cited: {cited}")
     return "\n".join(lines) + "\n"
+
+
+def _rulings_markdown(report: dict[str, Any]) -> list[str]:
+    by_doc = report.get("rulings_by_district") or {}
+    conf = report.get("ruling_confusion") or {}
+    if not by_doc:
+        return []
+    cols = ("pairs", "district_ruling_accuracy", "ruled_accuracy", "unsafe_rulings", "invented_rulings",
+            "missed_rulings")
+    lines = ["", "## Rulings by district", "", "| district | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for doc, m in by_doc.items():
+        lines.append(f"| {doc} | " + " | ".join(fmt(m.get(c)) for c in cols) + " |")
+    if conf:
+        labels = list(conf)
+        lines += ["", "## Rulings: gold (rows, preferred label) by shown (columns)", "",
+                  "| gold \\ shown | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        for g in labels:
+            lines.append(f"| {g} | " + " | ".join(str(conf[g].get(x, 0)) for x in labels) + " |")
+    return lines
+
+
+def _rulings_html(report: dict[str, Any]) -> str:
+    by_doc = report.get("rulings_by_district") or {}
+    conf = report.get("ruling_confusion") or {}
+    if not by_doc:
+        return ""
+    cols = ("pairs", "district_ruling_accuracy", "ruled_accuracy", "unsafe_rulings", "invented_rulings",
+            "missed_rulings")
+    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    rows = "".join(f"<tr><th>{escape(d)}</th>" + "".join(f"<td>{escape(fmt(m.get(c)))}</td>" for c in cols) + "</tr>"
+                   for d, m in by_doc.items())
+    out = f'<h2>Rulings by district</h2><table class="rulings"><tr><th>district</th>{head}</tr>{rows}</table>'
+    if conf:
+        labels = list(conf)
+        head = "".join(f"<th>{escape(x)}</th>" for x in labels)
+        body = "".join(
+            f"<tr><th>{escape(g)}</th>" + "".join(
+                f'<td class="{"diag" if g == x else ""}">{conf[g].get(x, 0)}</td>' for x in labels) + "</tr>"
+            for g in labels)
+        out += (f'<h2>Rulings: gold (rows) by shown (columns)</h2><table class="confusion">'
+                f"<tr><th>gold \\ shown</th>{head}</tr>{body}</table>")
+    return out
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -259,13 +305,13 @@ def render_html(report: dict[str, Any]) -> str:
     style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
              "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}li.hit{color:#175e1c}"
-             "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}")
+             "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}td.diag{background:#e6f4ea;font-weight:600}")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Eval report</title>'
         f"<style>{style}</style></head><body>"
         f"<h1>Eval report</h1><p>{report['n_questions']} questions · gold {escape(str(report.get('gold', '')))} · "
         f"{escape(str(report.get('generated_at', '')))}</p>"
-        f"{_metrics_table(report)}{_comparison(report.get('comparison'))}"
+        f"{_metrics_table(report)}{_rulings_html(report)}{_comparison(report.get('comparison'))}"
         f"<h2>Recall@5 per tag</h2>{svg_bars(recall, 'citation_recall@5 per tag')}"
         f"<h2>Latency</h2>{svg_histogram(latency, 'latency per question (ms)')}"
         f"{_stale(report)}{_question_rows(report)}</body></html>\n"

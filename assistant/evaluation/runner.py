@@ -8,6 +8,7 @@ adapts the ``Assistant`` facade; the anchors live in ``anchors.py``. Latency is 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from assistant.evaluation.metrics import (
     breakdown,
     score_question,
 )
+from assistant.evaluation.rulings import by_district as rulings_by_district
+from assistant.evaluation.rulings import confusion
 from assistant.types import Answer, Citation
 
 
@@ -46,7 +49,9 @@ class System(Protocol):
 
 
 def _unit(c: Citation) -> Unit:
-    return Unit(unit_id=c.clause_id, doc_id=c.doc_id, start=c.start, end=c.end, verdict=c.verdict,
+    """A cited passage as a ranked unit: its clause (gold citations are clause-level)."""
+    start, end = (c.clause_start, c.clause_end) if c.clause_start >= 0 else (c.start, c.end)
+    return Unit(unit_id=c.clause_id, doc_id=c.doc_id, start=start, end=end, verdict=c.verdict,
                 label=c.label, quote=c.quote)
 
 
@@ -57,12 +62,22 @@ def from_answer(answer: Answer) -> SystemAnswer:
         shown_cits.extend(f.citations)
     verdicts = {f.doc_id: f.verdict for f in answer.findings}
     verdicts.update({d: "not addressed" for d in answer.not_addressed if d not in verdicts})
+    # what a person reads per district: the card's verdict when it rules; a related card, a
+    # district listed as not addressed (or absent) reads "not addressed"
+    rulings = {f.doc_id: f.verdict if f.status == "rules" else "not addressed"
+               for f in (*answer.findings, *answer.other_districts)}
+    shown: list[Shown] = []
+    for c in shown_cits:
+        shown.append(Shown(c.doc_id, c.start, c.end, c.quote, c.clause_start, c.clause_end))
+        if c.clause_quote:  # "show the whole clause": the clause is a quote too, checked the same way
+            shown.append(Shown(c.doc_id, c.clause_start, c.clause_end, c.clause_quote, c.clause_start, c.clause_end))
     return SystemAnswer(
         ranked=tuple(_unit(c) for c in answer.citations),
         abstained=answer.abstained,
-        shown=tuple(Shown(c.doc_id, c.start, c.end, c.quote) for c in shown_cits),
+        shown=tuple(shown),
         latency_ms=answer.latency_ms,
         verdicts_given=verdicts,
+        rulings_shown=rulings,
     )
 
 
@@ -97,14 +112,19 @@ class SystemRun:
     metrics: dict[str, Any] = field(default_factory=dict)
     by_tag: dict[str, Any] = field(default_factory=dict)
     by_district: dict[str, Any] = field(default_factory=dict)
+    rulings_by_district: dict[str, Any] = field(default_factory=dict)
+    ruling_confusion: dict[str, Any] = field(default_factory=dict)
 
 
 def score_run(name: str, gives_verdicts: bool, results: list[QuestionResult], seconds: float = 0.0) -> SystemRun:
+    every = [p for r in results for p in r.rulings]
     return SystemRun(
         name=name, gives_verdicts=gives_verdicts, results=results, seconds=seconds,
         metrics=aggregate(results, gives_verdicts),
         by_tag=breakdown(results, "tags", gives_verdicts),
         by_district=breakdown(results, "districts", gives_verdicts),
+        rulings_by_district=rulings_by_district(every) if gives_verdicts else {},
+        ruling_confusion=confusion(every) if gives_verdicts and every else {},
     )
 
 
@@ -133,8 +153,7 @@ def run_system(
             except AssistantError as e:
                 raise GoldError(f"gold question {q.id!r} (line {q.line}): {e.message}") from None
             latency = (time.perf_counter() - start) * 1000.0
-            ans = SystemAnswer(ranked=ans.ranked, abstained=ans.abstained, shown=ans.shown,
-                               latency_ms=latency, verdicts_given=ans.verdicts_given)
+            ans = dataclasses.replace(ans, latency_ms=latency)
             results.append(score_question(q, gold.get(q.id, ()), ans, units_of, texts, system.gives_verdicts))
             bar.advance(task)
     return score_run(system.name, system.gives_verdicts, results, time.perf_counter() - t0)

@@ -1,0 +1,173 @@
+"""``Asked`` + one district's ``Norm``s -> ``Ruling``: how that district rules on the asked action.
+
+One code path decides every district, whatever the district filter: the ruling reads the
+district's own norms (all of them, scored exactly with numpy), never the fused retrieval list, so
+a clause gets the same ruling alone or beside other districts.
+
+A norm *matches* the question by the cosine of its sentence vector and the question vector plus a
+share of the question's words it uses (idf-weighted, staff words expanded). Which norms may rule
+depends on the kind of question: "can I" / "must I" / "what should I do" questions are ruled by
+rules directed at staff; "what happens if" by consequences; "what is" by definitions and facts;
+"who" by rules and duties of others. Then:
+
+- **rules**: the best eligible norm reaches ``rule_threshold``. Among the eligible norms within
+  ``rule_margin`` of the best, a "can I" question takes the most restrictive reading (a
+  restriction that applies beats a permission next to it); a restriction whose own clause carries
+  a matching exception ("may ... when educationally necessary") rules ``conditional``; a
+  requirement on how to do the asked thing ("must obtain approval") rules ``conditional`` for a
+  "can I" question; a condition inside a prohibition ("shall not post ..., including student photos
+  without prior permission") rules ``conditional`` only when the question touches what the
+  condition reaches, else the prohibition.
+- **related**: no norm rules, but some sentence of the district comes near (``related_threshold``):
+  shown under "Related, not a ruling on this", with no verdict claimed.
+- **not addressed**: nothing near.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .actions import compatible
+from .asked import Asked
+from .config import Settings
+from .lexical import LexicalIndex
+from .norms import norm_embed_text
+from .types import NOT_ADDRESSED, Clause, Norm
+
+__all__ = ["ELIGIBLE", "NormIndex", "Ruler", "Ruling"]
+
+# which norms may rule on which kind of question (``asked.question_kind``)
+ELIGIBLE: dict[str, frozenset[str]] = {
+    "may": frozenset({"rule"}),
+    "must": frozenset({"rule"}),
+    "do": frozenset({"rule"}),
+    "consequence": frozenset({"consequence"}),
+    "define": frozenset({"definition", "fact"}),
+    "who": frozenset({"rule", "others"}),
+    "what": frozenset({"rule", "others", "fact", "definition", "consequence"}),
+}
+# a "can I" question reads the most restrictive of the near-best rules first
+RESTRICTIVE_FIRST: tuple[str, ...] = (
+    "prohibited", "discouraged", "conditional", "required", "recommended", "permitted", "informational",
+)
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """One district's outcome. ``verdict`` is a label only for ``status == "rules"``."""
+
+    doc_id: str
+    status: str  # "rules" | "related" | "not addressed"
+    verdict: str
+    deciding: Norm | None = None  # the norm whose sentence decides (quoted first)
+    supporting: tuple[Norm, ...] = ()  # up to two more matching norms (or the nearest, if related)
+    score: float = 0.0  # the deciding (or nearest) norm's match score
+
+    @property
+    def rules(self) -> bool:
+        return self.status == "rules"
+
+
+class NormIndex:
+    """Every norm of the store with its sentence vector and stems, grouped by document."""
+
+    def __init__(self, norms: Sequence[Norm], vectors: np.ndarray | None, clauses: Mapping[str, Clause],
+                 lexical: LexicalIndex, embedder: object | None = None):
+        self.norms = list(norms)
+        self.clauses = clauses
+        if vectors is None or len(vectors) != len(self.norms):  # an index written before norms had vectors
+            if embedder is None or not self.norms:
+                vectors = np.zeros((len(self.norms), 1), dtype=np.float32)
+            else:
+                texts = [norm_embed_text(clauses[n.clause_id], n) for n in self.norms]
+                vectors = embedder.encode(texts)  # type: ignore[attr-defined]
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        tokens = lexical.analyzer.tokens
+        self.stems = [set(tokens(self.text(n))) for n in self.norms]
+        self.scope_stems = [set(tokens(self._span(n, n.scope_start, n.scope_end))) if n.restriction else set()
+                            for n in self.norms]
+        by_doc: dict[str, list[int]] = {}
+        for i, n in enumerate(self.norms):
+            by_doc.setdefault(n.doc_id, []).append(i)
+        self.by_doc = {d: np.array(ix, dtype=np.int64) for d, ix in by_doc.items()}
+        self.forces = np.array([n.force for n in self.norms], dtype=object)
+
+    def _span(self, norm: Norm, start: int, end: int) -> str:
+        c = self.clauses[norm.clause_id]
+        return c.text[max(0, start - c.start): max(0, end - c.start)]
+
+    def text(self, norm: Norm) -> str:
+        return self._span(norm, norm.start, norm.end)
+
+    def action(self, norm: Norm) -> str:
+        return self._span(norm, norm.action_start, norm.action_end)
+
+
+class Ruler:
+    def __init__(self, index: NormIndex, lexical: LexicalIndex, settings: Settings):
+        self.index = index
+        self.lexical = lexical
+        self.settings = settings
+
+    def scores(self, asked: Asked, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(norm positions, match scores) of every norm of ``doc_id``."""
+        ix = self.index.by_doc.get(doc_id)
+        if ix is None or not len(ix) or asked.vector is None or self.index.vectors.shape[1] != asked.vector.shape[0]:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        dense = self.index.vectors[ix] @ asked.vector
+        lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i]) for i in ix])
+        return ix, dense + self.settings.rule_lexical_weight * lex
+
+    def rule(self, asked: Asked, doc_id: str) -> Ruling:
+        s = self.settings
+        ix, score = self.scores(asked, doc_id)
+        if not len(ix):
+            return Ruling(doc_id, NOT_ADDRESSED, NOT_ADDRESSED)
+        order = np.argsort(-score, kind="stable")
+        forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
+        eligible = [k for k in order if self.index.forces[ix[k]] in forces and self.matches(asked, self.index.norms[ix[k]])]
+        threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
+        if not eligible or score[eligible[0]] < threshold:
+            near = [k for k in order[:2] if score[k] >= s.related_threshold]
+            if near:
+                return Ruling(doc_id, "related", NOT_ADDRESSED,
+                              supporting=tuple(self.index.norms[ix[k]] for k in near), score=float(score[near[0]]))
+            return Ruling(doc_id, NOT_ADDRESSED, NOT_ADDRESSED, score=float(score[order[0]]))
+        best = float(score[eligible[0]])
+        cands = [k for k in eligible if score[k] >= best - s.rule_margin]
+        chosen = cands[0]
+        if asked.kind == "may":
+            chosen = min(cands, key=lambda k: (RESTRICTIVE_FIRST.index(self.reading(asked, ix[k])), -score[k]))
+        deciding = self.index.norms[ix[chosen]]
+        verdict = self.reading(asked, ix[chosen])
+        if verdict in ("prohibited", "discouraged"):
+            # the exception beside the restriction, in the same clause, decides
+            exceptions = [k for k in cands if k != chosen and self.index.norms[ix[k]].clause_id == deciding.clause_id
+                          and self.reading(asked, ix[k]) == "conditional"]
+            if exceptions:
+                verdict = "conditional"
+        if asked.kind == "may" and verdict == "required":
+            verdict = "conditional"  # "can I X?" + "to X you must Y": allowed on that condition
+        supporting = tuple(self.index.norms[ix[k]] for k in eligible[:4]
+                           if k != chosen and score[k] >= s.rule_threshold)[:2]
+        return Ruling(doc_id, "rules", verdict, deciding=deciding, supporting=supporting, score=float(score[chosen]))
+
+    @staticmethod
+    def matches(asked: Asked, norm: Norm) -> bool:
+        """Whether the norm is about the asked act and people at all (``actions.compatible``)."""
+        return compatible(asked.acts, asked.people, frozenset(norm.acts), frozenset(norm.people))
+
+    def reading(self, asked: Asked, i: int) -> str:
+        """A norm's verdict on this question: a condition inside a prohibition reads ``conditional``
+        only when the question touches what the condition reaches."""
+        n = self.index.norms[i]
+        if n.restriction and n.verdict == "conditional":
+            touched = self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.scope_stems[i])
+            return "conditional" if touched > 0 else n.restriction
+        return n.verdict
+
+    def rule_all(self, asked: Asked, doc_ids: Sequence[str]) -> list[Ruling]:
+        return [self.rule(asked, d) for d in doc_ids]
