@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["acts", "people", "compatible"]
+__all__ = ["acts", "agrees", "people", "channels", "compatible"]
 
 _ACT_WORDS: dict[str, tuple[str, ...]] = {
     "connect": (
@@ -24,7 +24,6 @@ _ACT_WORDS: dict[str, tuple[str, ...]] = {
         r"|the\s+(?:guidelines|rules|policy|policies|law|laws|procedures|requirements)))",
         r"unfollow\w*", r"friend(?:s|ed|ing)?", r"befriend\w*", r"unfriend\w*", r"connect(?:s|ed|ing)?",
         r"fans?", r"friend\s+requests?", r"follow\s+requests?", r"followers?", r"interact\w*", r"add\s+(?:them|him|her)",
-        r"relationships?",
     ),
     "communicate": (
         r"communicat\w*", r"contact(?:s|ed|ing)?", r"messag\w*", r"texts?", r"texting", r"texted", r"txt\w*", r"sms",
@@ -76,7 +75,7 @@ _ACT_WORDS: dict[str, tuple[str, ...]] = {
 # page is using social media for school; a photo is posted or disclosed
 _COMPATIBLE: dict[str, frozenset[str]] = {
     "post": frozenset({"post", "disclose", "photo", "use"}),
-    "disclose": frozenset({"disclose", "post", "communicate", "photo"}),
+    "disclose": frozenset({"disclose", "post", "photo"}),
     "photo": frozenset({"photo", "post", "disclose", "copyright"}),
     "create": frozenset({"create", "use"}),
     "use": frozenset({"use", "create", "post"}),
@@ -93,12 +92,26 @@ _PEOPLE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# the channel a communication goes through; a rule naming only other channels does not rule on it
+_CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
+    "sms": (r"texts?", r"texting", r"texted", r"txt\w*", r"sms", r"text\s+messag\w*", r"imessag\w*", r"group\s+texts?",
+            r"instant\s+messag\w*", r"whatsapp", r"cell(?:\s+phones?)?"),
+    "social": (r"social\s+media", r"social\s+network\w*", r"facebook", r"fb", r"instagram", r"insta", r"ig", r"tiktok",
+               r"tik\s+tok", r"snap(?:chat)?\w*", r"twitter", r"tweet\w*", r"youtube", r"linkedin", r"dms?",
+               r"direct\s+messag\w*", r"private\s+chats?", r"instant\s+messag\w*", r"discord", r"online", r"web\s*posts?",
+               r"blogs?", r"websites?", r"web\s+pages?", r"platforms?", r"finsta\w*", r"the\s+wall", r"fan\s+page"),
+    "email": (r"e-?mail\w*", r"gmail", r"outlook"),
+    "phone": (r"phone\s+calls?", r"call(?:s|ed|ing)?", r"(?:cell\s+)?phone\s+numbers?", r"telephone", r"cell\s*#"),
+}
+
+
 def _compile(words: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern[str]]:
     return {k: re.compile(r"\b(?:" + "|".join(v) + r")\b", re.I) for k, v in words.items()}
 
 
 _ACTS = _compile(_ACT_WORDS)
 _PEOPLE = _compile(_PEOPLE_WORDS)
+_CHANNELS = _compile(_CHANNEL_WORDS)
 _GENERIC = frozenset({"use", "create", "post"})  # acts too broad to rule a mismatch on their own
 
 
@@ -117,14 +130,26 @@ def people(text: str) -> frozenset[str]:
     return found
 
 
+@lru_cache(maxsize=8192)
+def channels(text: str) -> frozenset[str]:
+    """The channels ``text`` names: "sms", "social", "email", "phone"."""
+    return frozenset(k for k, rx in _CHANNELS.items() if rx.search(text))
+
+
 def compatible(asked_acts: frozenset[str], asked_people: frozenset[str],
-               norm_acts: frozenset[str], norm_people: frozenset[str]) -> bool:
-    """Whether a norm about ``norm_acts`` (of ``norm_people``) can rule on a question about
-    ``asked_acts`` (of ``asked_people``). Unknown on either side: not excluded."""
+               norm_acts: frozenset[str], norm_people: frozenset[str],
+               asked_channels: frozenset[str] = frozenset(), norm_channels: frozenset[str] = frozenset()) -> bool:
+    """Whether a norm about ``norm_acts`` (of ``norm_people``, through ``norm_channels``) can rule
+    on a question about ``asked_acts`` (of ``asked_people``, through ``asked_channels``). Unknown
+    on either side: not excluded."""
     if asked_people and norm_people and not asked_people & norm_people:
         return False
-    if not asked_acts or not norm_acts:
+    if "communicate" in asked_acts and asked_channels and norm_channels and not asked_channels & norm_channels:
+        return False
+    if not asked_acts:
         return True
+    if not norm_acts:  # a general rule ("conduct themselves professionally"): only for broad questions
+        return asked_acts <= _GENERIC
     reach = set(norm_acts)
     for a in norm_acts:
         reach |= _COMPATIBLE.get(a, frozenset())
@@ -132,3 +157,13 @@ def compatible(asked_acts: frozenset[str], asked_people: frozenset[str],
         return True
     # only broad acts on the question's side ("use", "post") meeting a specific act: not excluded
     return asked_acts <= _GENERIC and not (norm_acts - _GENERIC - {"photo"})
+
+
+def agrees(asked_acts: frozenset[str], norm_acts: frozenset[str]) -> bool:
+    """Whether the two name the same specific act (not only broad ones such as "use" or "post"):
+    positive evidence that the norm is about the asked act."""
+    specific = asked_acts - _GENERIC
+    reach = set(norm_acts)
+    for a in norm_acts:
+        reach |= _COMPATIBLE.get(a, frozenset())
+    return bool(specific & reach)

@@ -159,8 +159,8 @@ class ExtractiveAnswerer:
         return out
 
     # -- the answer ----------------------------------------------------------------------------
-    def answer(self, asked: Asked, retrieval: Retrieval | None, rulings: Sequence[Ruling],
-               district: str | None = None) -> Answer:
+    def answer(self, asked: Asked, retrieval: Retrieval | None = None, district: str | None = None,
+               rulings: Sequence[Ruling] = ()) -> Answer:
         """``rulings``: one per district in scope (with a filter, the chosen district's first)."""
         findings: list[Finding] = []
         not_addressed: list[str] = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .actions import acts, people
+from .actions import acts, channels, people
 from .embed import Embedder
 from .expand import expand
 from .lexical import LexicalIndex
@@ -55,7 +55,8 @@ _MAY = re.compile(
 # The opening words of a question that say how it is asked, not what is asked.
 _FRAME = re.compile(
     r"^\s*(?:(?:hey|so|um|quick\s+question)[,:]?\s+)?(?:"
-    r"(?:is|was)\s+it\s+(?:ok(?:ay)?|alright|fine|acceptable|allowed|a\s+problem|legal|permitted)\s*(?:if|to|for\s+me\s+to|that)?"
+    r"(?:is|was)\s+it\s+(?:ok(?:ay)?|alright|fine|acceptable|allowed|a\s+problem|legal|permitted)\s*"
+    r"(?:(?:if|that|when)\s+(?:i|we|you|a\s+teacher|teachers|staff)(?:\s+(?:can|could|do|should))?|to|for\s+me\s+to)?"
     r"|(?:ok(?:ay)?|alright)\s+to"
     r"|(?:can|could|may|might|should|must|shall|will|would)\s+(?:i|we|you|teachers|staff|employees|coaches|a\s+teacher"
     r"|an\s+employee)(?:\s+(?:still|ever|also))?"
@@ -67,6 +68,14 @@ _FRAME = re.compile(
     re.I,
 )
 _TRAIL = re.compile(r"[\s?!.]+$")
+
+
+# a yes/no question about a rule: "Is friending ... discouraged?", "Do pages need to ...?"
+_YES_NO = re.compile(r"^\s*(?:is|are|do|does|should|can|could|may|must|will|would|am)\b", re.I)
+_RULE_WORDS_MUST = re.compile(r"\b(?:need|needs|have\s+to|has\s+to|required|require|must|mandatory|obligated)\b", re.I)
+_RULE_WORDS_MAY = re.compile(
+    r"\b(?:allowed|ok|okay|permitted|prohibited|discouraged|banned|forbidden|against|fine|can|may|should|appropriate)\b",
+    re.I)
 
 
 def question_kind(question: str) -> str:
@@ -84,6 +93,11 @@ def question_kind(question: str) -> str:
         return "must"
     if _MAY.search(q):
         return "may"
+    if _YES_NO.match(q):
+        if _RULE_WORDS_MUST.search(q):
+            return "must"
+        if _RULE_WORDS_MAY.search(q):
+            return "may"
     return "what"
 
 
@@ -109,6 +123,7 @@ class Asked:
     vector: np.ndarray | None = None  # of ``query``: retrieval and norm matching both use it
     acts: frozenset[str] = frozenset()  # act classes of the asked action (``actions.acts``)
     people: frozenset[str] = frozenset()  # whom it is about ("student", "parent")
+    channels: frozenset[str] = frozenset()  # through what ("sms", "social", "email", "phone")
 
 
 def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_queries: bool = True) -> Asked:
@@ -121,5 +136,5 @@ def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_que
     return Asked(
         question=question, corrected=corrected, query=query, kind=question_kind(corrected),
         action=action, terms=terms, term_expansions=lexical.term_expansions(terms),
-        vector=embedder.encode_query(query), acts=acts(action), people=people(action),
+        vector=embedder.encode_query(query), acts=acts(action), people=people(action), channels=channels(action),
     )

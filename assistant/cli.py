@@ -108,6 +108,7 @@ def clause(clause_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chr
 
 
 def print_answer(answer) -> None:
+    typer.echo(f"Answering: {answer.asked}" if answer.asked and answer.asked != answer.question else "", nl=bool(answer.asked and answer.asked != answer.question))
     typer.echo(answer.summary)
     blocks = [("", answer.findings)]
     if answer.other_districts:
@@ -116,15 +117,16 @@ def print_answer(answer) -> None:
         if title:
             typer.echo(f"\n{title}")
         for f in findings:
-            typer.echo(f"\n{f.district} — {f.verdict.upper()}")
-            for c in f.citations:
+            if f.rules:
+                typer.echo(f"\n{f.district} — {f.verdict.upper()}")
+            else:
+                typer.echo(f"\n{f.district} — related, not a ruling on this")
+            for i, c in enumerate(f.citations):
+                if f.rules and i == 1:
+                    typer.echo("  also relevant:")
                 typer.echo(f"  [{c.label}]\n  “{c.quote}”")
     if answer.not_addressed:
         typer.echo(f"\nNot addressed by: {', '.join(answer.not_addressed)}")
-    if answer.related:
-        typer.echo("\nRelated (does not answer the question):")
-        for c in answer.related:
-            typer.echo(f"  [{c.label}]\n  “{c.quote}”")
 
 
 @app.command()

@@ -53,10 +53,17 @@ class Settings(BaseSettings):
         0.63, description="A district rules on the question when one of its norms (sentences) scores this: cosine of "
         "sentence and question plus rule_lexical_weight times the share of the question's words it uses."
     )
+    agreed_threshold: float = Field(
+        0.5, description="The rule threshold for a norm that names the same specific act as the question "
+        "(connect, communicate, disclose, logo, ...: assistant/actions.py)."
+    )
     consequence_threshold: float = Field(
         0.45, description="The same for 'what happens if' questions, which only consequence sentences answer."
     )
     rule_lexical_weight: float = Field(0.33, description="Weight of word coverage in a norm's match score.")
+    agreement_bonus: float = Field(
+        0.03, description="Added to a norm's score for naming the same people, and again for the same specific act."
+    )
     rule_margin: float = Field(
         0.07, description="Norms within this score of the best are read together (restriction first for 'can I')."
     )

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .actions import acts, people
+from .actions import acts, channels, people
 from .types import Clause, Norm
 from .verdict import _analyse, _describes  # the sentence reader (shared with ``classify``)
-from .verdict_rules import _DEFINITION, _lower, _OTHER_SUBJECT
+from .verdict_rules import _DEFINITION, _LEAD_IN, _lower, _OTHER_SUBJECT
 
 __all__ = ["extract_norms", "norm_text", "action_text", "norm_embed_text"]
 
@@ -38,6 +38,19 @@ _TRIGGER_VERB = re.compile(
 _CONDITION_END = re.compile(r"[;.]|,\s+(?:and|but|or)\b")
 
 
+# a trailing clause that says when a rule applies, not what it regulates ("... if a student
+# initiates contact with them"): its words do not name the act
+_TRAILING_CONDITION = re.compile(
+    r"(?:,\s*|\s+)(?:if|when|whenever|unless|while|where|because|since|regardless|even\s+if|in\s+the\s+event)\b.*$",
+    re.I | re.S,
+)
+
+
+def _without_condition(action: str) -> str:
+    cut = _TRAILING_CONDITION.sub("", action)
+    return cut if len(cut.split()) >= 2 else action
+
+
 def _force(text: str, kind: str, evidence: str, s: int, e: int, first: bool) -> str:
     sent = text[s:e]
     if kind == "informational":
@@ -57,12 +70,14 @@ def extract_norms(clause: Clause) -> tuple[Norm, ...]:
     if not text.strip():
         return ()
     sents, _ = _analyse(text, clause.context or "")
+    leads = _LEAD_IN.findall(_lower(clause.context or ""))
+    others_list = bool(leads) and bool(_OTHER_SUBJECT.match(leads[-1][0]))  # "The Superintendent shall:"
     base = clause.start
     out: list[Norm] = []
     for i, x in enumerate(sents):
         kind = "conditional" if x.kind == "conditional-in-prohibition" else x.kind
         force = _force(text, kind, x.evidence, x.start, x.end, i == 0)
-        if force == "fact" and not _describes(text, x):
+        if force == "fact" and (others_list or not _describes(text, x)):
             force = "others"
         # the action: after the trigger (a modal) to the sentence end; a bare-verb list item
         # ("Promptly inform ...", "Not disclose ...") or a fact is the whole sentence
@@ -101,8 +116,9 @@ def extract_norms(clause: Clause) -> tuple[Norm, ...]:
             condition_start=base + c_start if c_start >= 0 else -1,
             condition_end=base + c_end if c_end >= 0 else -1,
             restriction=restriction, scope_start=scope[0], scope_end=scope[1],
-            acts=tuple(sorted(acts(text[a_start:a_end] if force == "rule" else text[x.start:x.end]))),
+            acts=tuple(sorted(acts(_without_condition(text[a_start:a_end]) if force == "rule" else text[x.start:x.end]))),
             people=tuple(sorted(people(text[x.start:x.end]))),
+            channels=tuple(sorted(channels(text[x.start:x.end]))),
         ))
     return tuple(out)
 

@@ -125,7 +125,7 @@ class Assistant:
             scope = [doc_id] + [d for d in scope if d != doc_id]
         assert self.ruler is not None
         rulings = self.ruler.rule_all(asked, scope)  # exact, over the norms of the districts in scope
-        answer = self.answerer.answer(asked, None, rulings, district=doc_id)
+        answer = self.answerer.answer(asked, None, district=doc_id, rulings=rulings)
         return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
 
     # -- documents and clauses ------------------------------------------------------------------

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .actions import compatible
+from .actions import agrees, compatible
 from .asked import Asked
 from .config import Settings
 from .lexical import LexicalIndex
@@ -45,10 +45,13 @@ ELIGIBLE: dict[str, frozenset[str]] = {
     "must": frozenset({"rule"}),
     "do": frozenset({"rule"}),
     "consequence": frozenset({"consequence"}),
-    "define": frozenset({"definition", "fact"}),
+    "define": frozenset({"definition", "fact", "consequence"}),
     "who": frozenset({"rule", "others"}),
     "what": frozenset({"rule", "others", "fact", "definition", "consequence"}),
 }
+# questions about an act: a norm must be about the same act; definitions and consequences are
+# matched on their words alone
+_GATED = frozenset({"may", "must", "do", "who", "what"})
 # a "can I" question reads the most restrictive of the near-best rules first
 RESTRICTIVE_FIRST: tuple[str, ...] = (
     "prohibited", "discouraged", "conditional", "required", "recommended", "permitted", "informational",
@@ -87,8 +90,15 @@ class NormIndex:
         self.vectors = np.asarray(vectors, dtype=np.float32)
         tokens = lexical.analyzer.tokens
         self.stems = [set(tokens(self.text(n))) for n in self.norms]
-        self.scope_stems = [set(tokens(self._span(n, n.scope_start, n.scope_end))) if n.restriction else set()
-                            for n in self.norms]
+        # for a condition inside a prohibition: the words only its reach has ("student photos
+        # without prior permission"), not the rest of the sentence
+        self.scope_stems = []
+        for n, stems in zip(self.norms, self.stems):
+            if not n.restriction:
+                self.scope_stems.append(set())
+                continue
+            rest = self._span(n, n.start, n.scope_start) + " " + self._span(n, n.scope_end, n.end)
+            self.scope_stems.append(set(tokens(self._span(n, n.scope_start, n.scope_end))) - set(tokens(rest)))
         by_doc: dict[str, list[int]] = {}
         for i, n in enumerate(self.norms):
             by_doc.setdefault(n.doc_id, []).append(i)
@@ -119,7 +129,14 @@ class Ruler:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         dense = self.index.vectors[ix] @ asked.vector
         lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i]) for i in ix])
-        return ix, dense + self.settings.rule_lexical_weight * lex
+        # structure: a norm naming the same people and the same specific act as the question
+        bonus = np.array([self._agreement(asked, self.index.norms[i]) for i in ix])
+        return ix, dense + self.settings.rule_lexical_weight * lex + self.settings.agreement_bonus * bonus
+
+    @staticmethod
+    def _agreement(asked: Asked, norm: Norm) -> float:
+        people_agree = bool(asked.people & set(norm.people))
+        return float(people_agree) + float(agrees(asked.acts, frozenset(norm.acts)))
 
     def rule(self, asked: Asked, doc_id: str) -> Ruling:
         s = self.settings
@@ -128,16 +145,29 @@ class Ruler:
             return Ruling(doc_id, NOT_ADDRESSED, NOT_ADDRESSED)
         order = np.argsort(-score, kind="stable")
         forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
-        eligible = [k for k in order if self.index.forces[ix[k]] in forces and self.matches(asked, self.index.norms[ix[k]])]
+        gated = asked.kind in _GATED
+        eligible = [k for k in order if self.index.forces[ix[k]] in forces
+                    and (not gated or self.matches(asked, self.index.norms[ix[k]]))]
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
-        if not eligible or score[eligible[0]] < threshold:
+        # a norm naming the same specific act as the question needs less similarity to rule
+        passing = [k for k in eligible if score[k] >= threshold or (
+            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, frozenset(self.index.norms[ix[k]].acts)))]
+        eligible = passing + [k for k in eligible if k not in passing]
+        if not passing:
             near = [k for k in order[:2] if score[k] >= s.related_threshold]
             if near:
                 return Ruling(doc_id, "related", NOT_ADDRESSED,
                               supporting=tuple(self.index.norms[ix[k]] for k in near), score=float(score[near[0]]))
             return Ruling(doc_id, NOT_ADDRESSED, NOT_ADDRESSED, score=float(score[order[0]]))
-        best = float(score[eligible[0]])
-        cands = [k for k in eligible if score[k] >= best - s.rule_margin]
+        best = float(score[passing[0]])
+        top_clause = self.index.norms[ix[passing[0]]].clause_id
+        # the near-best norms, and the best one's own clause read whole ("must use District e-mail
+        # ... may not communicate ... via private email")
+        cands = [k for k in passing if score[k] >= best - s.rule_margin
+                 or (self.index.norms[ix[k]].clause_id == top_clause and score[k] >= best - 2 * s.rule_margin)]
+        if asked.people:  # "photos of my students": a rule about those people before one about others
+            about = [k for k in cands if asked.people & set(self.index.norms[ix[k]].people)]
+            cands = about or cands
         chosen = cands[0]
         if asked.kind == "may":
             chosen = min(cands, key=lambda k: (RESTRICTIVE_FIRST.index(self.reading(asked, ix[k])), -score[k]))
@@ -151,14 +181,14 @@ class Ruler:
                 verdict = "conditional"
         if asked.kind == "may" and verdict == "required":
             verdict = "conditional"  # "can I X?" + "to X you must Y": allowed on that condition
-        supporting = tuple(self.index.norms[ix[k]] for k in eligible[:4]
-                           if k != chosen and score[k] >= s.rule_threshold)[:2]
+        supporting = tuple(self.index.norms[ix[k]] for k in passing[:4] if k != chosen)[:2]
         return Ruling(doc_id, "rules", verdict, deciding=deciding, supporting=supporting, score=float(score[chosen]))
 
     @staticmethod
     def matches(asked: Asked, norm: Norm) -> bool:
         """Whether the norm is about the asked act and people at all (``actions.compatible``)."""
-        return compatible(asked.acts, asked.people, frozenset(norm.acts), frozenset(norm.people))
+        return compatible(asked.acts, asked.people, frozenset(norm.acts), frozenset(norm.people),
+                          asked.channels, frozenset(norm.channels))
 
     def reading(self, asked: Asked, i: int) -> str:
         """A norm's verdict on this question: a condition inside a prohibition reads ``conditional``

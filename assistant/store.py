@@ -52,6 +52,9 @@ def clause_from_dict(d: dict[str, Any]) -> Clause:
 
 
 def norm_from_dict(d: dict[str, Any]) -> Norm:
+    d = dict(d)
+    for key in ("acts", "people", "channels"):
+        d[key] = tuple(d.get(key, ()))
     return Norm(**d)
 
 

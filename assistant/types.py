@@ -124,6 +124,7 @@ class Norm:
     scope_end: int = -1
     acts: tuple[str, ...] = ()  # act classes the action names (``actions.acts``): "connect", "post", ...
     people: tuple[str, ...] = ()  # whom the sentence is about: "student", "parent"
+    channels: tuple[str, ...] = ()  # through what: "sms", "social", "email", "phone"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

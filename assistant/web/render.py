@@ -33,6 +33,9 @@ CSS = """
   white-space:pre-wrap;font-style:normal}
 .pa-cite{font-size:.8rem;color:#44505c}
 .pa-muted{color:#5b6570;font-size:.85rem}
+.pa-ruling{margin:.1rem 0 .3rem 0}
+.pa-whole summary{cursor:pointer;font-size:.8rem;color:#1f4fa8}
+.pa-related-card{border-style:dashed}
 .pa-context{white-space:pre-wrap;background:#fafbfc;border:1px solid #d0d5db;border-radius:8px;
   padding:.6rem;max-height:26rem;overflow:auto;color:#1c1f23}
 .pa-context mark{background:#ffe066;color:#000;padding:0 .1rem}
@@ -61,10 +64,17 @@ def badge(verdict: str) -> str:
     )
 
 
-def render_citation(c: Citation) -> str:
+def render_citation(c: Citation, with_badge: bool = True) -> str:
+    """The quoted sentence(s), the citation label, and the whole clause behind a toggle when the
+    quote is only part of it. Only the deciding quote of a ruling carries a verdict badge."""
+    whole = ""
+    if c.clause_quote and c.clause_quote != c.quote:
+        whole = (f'<details class="pa-whole"><summary>Show the whole clause</summary>'
+                 f'<blockquote class="pa-quote pa-clause-text">{text_html(c.clause_quote)}</blockquote></details>')
+    mark = badge(c.verdict) if with_badge else ""
     return (
-        f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}">{text_html(c.quote)}'
-        f'</blockquote><div class="pa-cite">{badge(c.verdict)}<cite>{escape(c.label)}</cite></div>'
+        f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}" data-role="{escape(c.role)}">'
+        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}<cite>{escape(c.label)}</cite></div>{whole}'
     )
 
 
@@ -74,11 +84,29 @@ def css_token(value: str) -> str:
 
 
 def render_finding(f: Finding) -> str:
+    """One district's card. A ruling: its badge, the deciding quote first (same verdict), then up
+    to two supporting quotes under "Also relevant". Related: no verdict claimed."""
     title = f" — {escape(f.title)}" if f.title else ""
-    quotes = "".join(render_citation(c) for c in f.citations)
+    status = css_token(f.status)
+    if not f.rules:
+        quotes = "".join(render_citation(c, with_badge=False) for c in f.citations)
+        return (
+            f'<div class="pa-card pa-related-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" '
+            f'data-doc-id="{escape(f.doc_id)}" data-status="{escape(f.status)}">'
+            f"<h4>{escape(f.district)}{title}</h4>"
+            f'<p class="pa-muted"><strong>Related, not a ruling on this:</strong> this policy does not rule on '
+            f"what you asked; the nearest passages are below.</p>{quotes}</div>"
+        )
+    first, rest = f.citations[0], f.citations[1:]
+    more = ""
+    if rest:
+        more = ('<p class="pa-muted pa-also">Also relevant:</p>'
+                + "".join(render_citation(c, with_badge=False) for c in rest))
+    line = f'<p class="pa-ruling">{text_html(f.summary)}</p>' if f.summary else ""
     return (
-        f'<div class="pa-card pa-doc-{css_token(f.doc_id)}" data-doc-id="{escape(f.doc_id)}">'
-        f"<h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{quotes}</div>"
+        f'<div class="pa-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" data-doc-id="{escape(f.doc_id)}" '
+        f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{line}'
+        f"{render_citation(first)}{more}</div>"
     )
 
 
@@ -114,10 +142,8 @@ def ordered_findings(findings: Iterable[Finding], district: str | None) -> list[
 
 
 def render_cards(answer: Answer, names: dict[str, str]) -> str:
-    """The district cards, the not-addressed list, related clauses and other districts."""
+    """The district cards (rulings first, then related), the not-addressed list and other districts."""
     parts = [render_finding(f) for f in ordered_findings(answer.findings, answer.district)]
-    if answer.abstained:
-        parts.append(render_related(answer.related))
     parts.append(render_not_addressed(answer.not_addressed, names))
     if answer.other_districts:
         parts.append('<h4 class="pa-muted">Other districts</h4>')
@@ -196,8 +222,8 @@ def render_compare(answer: Answer, names: dict[str, str]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     findings = ordered_findings(list(answer.findings) + list(answer.other_districts), answer.district)
     for f in findings:
-        quote = f.citations[0].quote if f.citations else ""
-        label = f.citations[0].label if f.citations else ""
+        quote = f.citations[0].quote if f.citations and f.rules else ""
+        label = f.citations[0].label if f.citations and f.rules else ""
         rows.append((f.district or names.get(f.doc_id, f.doc_id), f.verdict, quote, label))
     for d in answer.not_addressed:
         rows.append((names.get(d, d), NOT_ADDRESSED, "", ""))

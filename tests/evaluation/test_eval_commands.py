@@ -21,18 +21,25 @@ from assistant.evaluation.metrics import METRIC_NAMES
 ROOT = Path(__file__).resolve().parents[2]
 CHSD_FILE = "004_1739076a474c36a0.txt"
 ITEM_8 = "chsd230-5125/personal-electronic-communications-social-media-use/8"
+# how each policy rules on befriending/following students, read from the policies (eval/gold.jsonl)
+FRIENDING = {"d207-guidelines": "discouraged", "il-board-social-media": "not addressed",
+             "ia-401-15": ["discouraged", "recommended"], "union-1610": "not addressed", "chsd230-5125": "discouraged"}
 GOLD = [
     {"id": "friend-01", "question": "Can I become friends with students on Facebook?", "answerable": True,
      "citations": [{"doc": "chsd230-5125", "quote": "Employees should refrain from becoming \"friends\" with or \"fans\" of students",
-                    "verdict": "discouraged"}], "tags": ["friending"]},
+                    "verdict": "discouraged"}], "tags": ["friending"], "rulings": FRIENDING},
     {"id": "text-01", "question": "can i text my students", "district": "chsd230-5125", "answerable": True,
      "citations": [{"doc": "chsd230-5125", "quote": "Employees may not communicate with students via text messaging",
-                    "verdict": "prohibited"}], "tags": ["texting", "informal"]},
+                    "verdict": "prohibited"}], "tags": ["texting", "informal"],
+     "rulings": {"d207-guidelines": "not addressed", "il-board-social-media": ["not addressed", "conditional"],
+                 "ia-401-15": "prohibited", "union-1610": ["conditional", "discouraged"], "chsd230-5125": "prohibited"}},
     {"id": "follow-01", "question": "Can staff follow students on social media?", "district": "d207-guidelines",
      "answerable": True, "citations": [{"doc": "d207-guidelines", "quote": "Staff should NOT follow/friend/connect with a student on social media",
-                                        "verdict": "discouraged"}], "tags": ["friending"]},
+                                        "verdict": "discouraged"}], "tags": ["friending"], "rulings": FRIENDING},
     {"id": "oos-01", "question": "What is on the cafeteria lunch menu on Friday?", "answerable": False,
-     "citations": [], "tags": ["out-of-scope"]},
+     "citations": [], "tags": ["out-of-scope"],
+     "rulings": {d: "not addressed" for d in ("d207-guidelines", "il-board-social-media", "ia-401-15", "union-1610",
+                                              "chsd230-5125")}},
 ]
 
 

@@ -48,7 +48,7 @@ def test_locate_not_found_and_empty():
 def _line(**over):
     base = {"id": "q1", "question": "Can I friend students?", "answerable": True,
             "citations": [{"doc": "d1", "quote": "should refrain from becoming", "verdict": "discouraged"}],
-            "tags": ["friending"]}
+            "tags": ["friending"], "rulings": {"d1": "discouraged"}}
     base.update(over)
     return json.dumps(base)
 
@@ -116,4 +116,40 @@ def test_resolve_and_check_against_corpus(tmp_path):
         "line 2: question 'q2': quote not found in d1: 'shall not become'",
         "line 3: question 'q3': district 'zzz' is not a doc id (d1)",
         "line 3: question 'q3': doc 'nope' is not in the corpus (d1)",
+    ]
+
+
+def test_rulings_parse_preferred_first_and_reject_unknown_labels():
+    lines = [
+        _line(rulings={"d1": ["discouraged", "not addressed"], "d2": "not addressed"}),
+        _line(id="q2", rulings={"d1": "forbidden"}),
+        _line(id="q3", rulings={"d1": []}),
+        _line(id="q4", rulings={"d1": ["required", "required"]}),
+        _line(id="q5", rulings=["d1"]),
+    ]
+    problems = GoldProblems()
+    questions = parse_gold(lines, problems)
+    assert questions[0].gold_ruling("d1") == ("discouraged", "not addressed")
+    assert questions[0].gold_ruling("d2") == ("not addressed",) and questions[0].gold_ruling("d3") is None
+    text = "\n".join(problems.items)
+    assert "line 2: question 'q2': ruling for 'd1': 'forbidden' is not one label" in text
+    assert "line 3:" in text and "line 4:" in text
+    assert "line 5: question 'q5': 'rulings' must map each doc id" in text
+    assert len(problems.items) == 4
+
+
+def test_check_against_corpus_wants_a_ruling_for_every_document_and_verbatim_ruling_quotes():
+    texts = {"d1": TEXT, "d2": "Other policy. Staff shall report abuse."}
+    questions = parse_gold([
+        _line(rulings={"d1": "discouraged", "d2": "not addressed"}),
+        _line(id="q2", rulings={"d1": "discouraged"}),  # d2 missing
+        _line(id="q3", rulings={"d1": "discouraged", "d2": "required", "d9": "required"}),
+        _line(id="q4", rulings={"d1": "discouraged", "d2": "required"},
+              ruling_quotes={"d2": "Staff shall report abuse", "d1": "not in the text"}),
+    ], GoldProblems())
+    problems = check_against_corpus(questions, texts)
+    assert problems == [
+        "line 2: question 'q2': no ruling for d2 (every document needs one: a label, a list of labels, or \"not addressed\")",
+        "line 3: question 'q3': ruling for 'd9', which is not in the corpus (d1, d2)",
+        "line 4: question 'q4': ruling quote not found in d1: 'not in the text'",
     ]
