@@ -124,6 +124,7 @@ class Asked:
     acts: frozenset[str] = frozenset()  # act classes of the asked action (``actions.acts``)
     people: frozenset[str] = frozenset()  # whom it is about ("student", "parent")
     channels: frozenset[str] = frozenset()  # through what ("sms", "social", "email", "phone")
+    focus: tuple[str, ...] = ()  # the asked action's rarest words (stems): a norm must name one of them
 
 
 def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_queries: bool = True) -> Asked:
@@ -133,8 +134,23 @@ def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_que
     query = expand(corrected) if expand_queries else corrected
     terms = tuple(lexical.analyzer.content_terms(corrected))
     action = asked_action(corrected)
+    expansions = lexical.term_expansions(terms)
+    kind = question_kind(corrected)
     return Asked(
-        question=question, corrected=corrected, query=query, kind=question_kind(corrected),
-        action=action, terms=terms, term_expansions=lexical.term_expansions(terms),
+        question=question, corrected=corrected, query=query, kind=kind,
+        action=action, terms=terms, term_expansions=expansions,
         vector=embedder.encode_query(query), acts=acts(action), people=people(action), channels=channels(action),
+        focus=focus_terms(terms, expansions, lexical, action),
     )
+
+
+def focus_terms(terms: tuple[str, ...], expansions: dict[str, set[str]], lexical: LexicalIndex, action: str,
+                n: int = 2) -> tuple[str, ...]:
+    """The ``n`` rarest words of the asked action that the policies' vocabulary knows (directly or
+    through a staff-word expansion), rarest first: "disclaimer" in "what disclaimer must a site
+    show", "parent" in "dm a parent on insta". Words of the question's other sentences count only
+    when the action has none."""
+    known = [t for t in terms if t in lexical.idf or expansions.get(t)]
+    in_action = set(lexical.analyzer.content_terms(action))
+    known = [t for t in known if t in in_action] or known
+    return tuple(sorted(known, key=lambda t: -lexical.idf.get(t, lexical.unseen_idf))[:n])

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         0.45, description="The same for 'what happens if' questions, which only consequence sentences answer."
     )
     rule_lexical_weight: float = Field(0.33, description="Weight of word coverage in a norm's match score.")
+    restriction_margin: float = Field(
+        0.15, description="For 'can I' questions, a restriction this close to the best norm is read first."
+    )
     agreement_bonus: float = Field(
         0.03, description="Added to a norm's score for naming the same people, and again for the same specific act."
     )
@@ -75,6 +78,9 @@ class Settings(BaseSettings):
         "'http(s)://...' for an OpenAI-compatible /rerank endpoint. Empty: off (all figures are with it off)."
     )
     rerank_weight: float = Field(0.5, description="Weight of the reranker's score next to a norm's match score.")
+    rerank_top: int = Field(8, description="A district's best-scoring eligible norms that the reranker rescores.")
+    rerank_name: str = Field("", description="Model name sent to a /rerank endpoint.")
+    rerank_api_key: str = Field("", description="Bearer key for a /rerank endpoint (empty: none).")
     rerank_timeout: float = Field(10.0, description="Seconds before a remote reranker call is abandoned.")
     expand_queries: bool = Field(True, description="Expand staff words (snap, DM, tiktok...) with policy words.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")

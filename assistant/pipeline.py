@@ -43,6 +43,7 @@ class Assistant:
         self.llm = llm
         self._lock = threading.RLock()
         self._feedback: Any = None
+        self.reranker: Any = None
         self._build()
 
     # -- construction ---------------------------------------------------------------------------
@@ -69,7 +70,11 @@ class Assistant:
         if self.retriever is not None:
             self.norms = NormIndex(self.store.norms, self.store.norm_vectors, self.store.by_id,
                                    self.retriever.lexical, self.embedder)
-            self.ruler = Ruler(self.norms, self.retriever.lexical, self.settings)
+            from .rerank import build_reranker
+
+            if self.reranker is None:
+                self.reranker = build_reranker(self.settings)
+            self.ruler = Ruler(self.norms, self.retriever.lexical, self.settings, reranker=self.reranker)
         self.extractive = ExtractiveAnswerer(self.store.documents, self.settings, self.norms)
         if self.llm is not None:
             from .answer_llm import LLMAnswerer

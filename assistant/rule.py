@@ -90,6 +90,9 @@ class NormIndex:
         self.vectors = np.asarray(vectors, dtype=np.float32)
         tokens = lexical.analyzer.tokens
         self.stems = [set(tokens(self.text(n))) for n in self.norms]
+        # a norm's words with its clause's headings and list lead-in ("Text and Instant Messaging")
+        context = {cid: set(tokens(c.context)) for cid, c in clauses.items()}
+        self.named = [stems | context.get(n.clause_id, set()) for n, stems in zip(self.norms, self.stems)]
         # for a condition inside a prohibition: the words only its reach has ("student photos
         # without prior permission"), not the rest of the sentence
         self.scope_stems = []
@@ -117,10 +120,26 @@ class NormIndex:
 
 
 class Ruler:
-    def __init__(self, index: NormIndex, lexical: LexicalIndex, settings: Settings):
+    def __init__(self, index: NormIndex, lexical: LexicalIndex, settings: Settings, reranker: object | None = None):
         self.index = index
         self.lexical = lexical
         self.settings = settings
+        self.reranker = reranker  # optional (``rerank.build_reranker``); off by default
+
+    def rerank(self, asked: Asked, ix: np.ndarray, score: np.ndarray, eligible: list[int]) -> tuple[np.ndarray, list[int]]:
+        """Blend the reranker's relevance into the best eligible norms' scores (unchanged on failure)."""
+        from .rerank import safe_scores
+
+        top = eligible[: self.settings.rerank_top]
+        if self.reranker is None or not top:
+            return score, eligible
+        rr = safe_scores(self.reranker, asked.question, [self.index.text(self.index.norms[ix[k]]) for k in top])
+        if rr is None:
+            return score, eligible
+        w = self.settings.rerank_weight
+        score = score.copy()
+        score[top] = (1 - w) * score[top] + w * rr
+        return score, sorted(eligible, key=lambda k: -score[k])
 
     def scores(self, asked: Asked, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(norm positions, match scores) of every norm of ``doc_id``."""
@@ -147,11 +166,14 @@ class Ruler:
         forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
         gated = asked.kind in _GATED
         eligible = [k for k in order if self.index.forces[ix[k]] in forces
-                    and (not gated or self.matches(asked, self.index.norms[ix[k]]))]
+                    and (not gated or self.matches(asked, self.index.norms[ix[k]]))
+                    and (asked.kind in ("define", "consequence") or self.names_focus(asked, ix[k]))]
+        score, eligible = self.rerank(asked, ix, score, eligible)
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
         # a norm naming the same specific act as the question needs less similarity to rule
         passing = [k for k in eligible if score[k] >= threshold or (
-            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, frozenset(self.index.norms[ix[k]].acts)))]
+            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, frozenset(self.index.norms[ix[k]].acts)))
+            or (asked.kind == "define" and score[k] >= s.agreed_threshold and self.defines(asked, ix[k]))]
         eligible = passing + [k for k in eligible if k not in passing]
         if not passing:
             near = [k for k in order[:2] if score[k] >= s.related_threshold]
@@ -163,8 +185,11 @@ class Ruler:
         top_clause = self.index.norms[ix[passing[0]]].clause_id
         # the near-best norms, and the best one's own clause read whole ("must use District e-mail
         # ... may not communicate ... via private email")
+        restrictive = ("prohibited", "discouraged")
         cands = [k for k in passing if score[k] >= best - s.rule_margin
-                 or (self.index.norms[ix[k]].clause_id == top_clause and score[k] >= best - 2 * s.rule_margin)]
+                 or (self.index.norms[ix[k]].clause_id == top_clause and score[k] >= best - 2 * s.rule_margin)
+                 or (asked.kind == "may" and self.reading(asked, ix[k]) in restrictive
+                     and score[k] >= best - s.restriction_margin)]
         if asked.people:  # "photos of my students": a rule about those people before one about others
             about = [k for k in cands if asked.people & set(self.index.norms[ix[k]].people)]
             cands = about or cands
@@ -183,6 +208,20 @@ class Ruler:
             verdict = "conditional"  # "can I X?" + "to X you must Y": allowed on that condition
         supporting = tuple(self.index.norms[ix[k]] for k in passing[:4] if k != chosen)[:2]
         return Ruling(doc_id, "rules", verdict, deciding=deciding, supporting=supporting, score=float(score[chosen]))
+
+    def defines(self, asked: Asked, i: int) -> bool:
+        """A definition ("Personal technology - Any device ...") of a term the question names."""
+        n = self.index.norms[i]
+        if n.force != "definition":
+            return False
+        head = self.index.text(n).split(" - ", 1)[0].split(" – ", 1)[0]
+        stems = set(self.lexical.analyzer.tokens(head))
+        return bool(stems) and stems <= set(asked.terms) | {x for t in asked.terms for x in asked.term_expansions.get(t, ())}
+
+    def names_focus(self, asked: Asked, i: int) -> bool:
+        """Whether norm ``i`` (or its headings) names one of the asked action's rarest words."""
+        named = self.index.named[i]
+        return not asked.focus or any(t in named or asked.term_expansions.get(t, set()) & named for t in asked.focus)
 
     @staticmethod
     def matches(asked: Asked, norm: Norm) -> bool:

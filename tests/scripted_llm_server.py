@@ -148,6 +148,8 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0].rstrip("/")
             if body is None:
                 self._json(400, {"error": {"message": "request body is not JSON"}})
+            elif path.endswith("/rerank"):
+                self._rerank(body)
             elif path.endswith("/chat/completions"):
                 self._chat(body, self._openai)
             elif path == "/api/chat":
@@ -165,6 +167,20 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
 
         # --- replies ------------------------------------------------------------------------
+        def _rerank(self, body: dict[str, Any]) -> None:
+            """``/rerank``: the step's content (text, or a function of the request) is the JSON reply."""
+            step = server._next_step()
+            if step.delay and server._stopping.wait(step.delay):
+                return
+            try:
+                if step.raw is not None:
+                    self._send(step.status, step.raw, step.content_type)
+                    return
+                content = step.content(body) if callable(step.content) else str(step.content or "")
+                self._send(step.status, content.encode("utf-8"), "application/json")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
         def _chat(self, body: dict[str, Any], send: Callable[[dict[str, Any], str], None]) -> None:
             step = server._next_step()
             if step.delay and server._stopping.wait(step.delay):

@@ -59,7 +59,7 @@ def test_chat_answers_with_verbatim_quotes_and_citations_in_context(page, live, 
     answer = page.locator("#pa-chat .pa-answer").last
     assert answer.locator(".pa-summary").inner_text().strip() == api["summary"].strip()
     assert len(_cards(page)) == len(api["findings"])
-    quotes = answer.locator("blockquote.pa-quote")
+    quotes = answer.locator("blockquote.pa-quote:not(.pa-clause-text)")
     assert quotes.count() >= 2
     for i in range(quotes.count()):
         q = quotes.nth(i)
@@ -67,7 +67,23 @@ def test_chat_answers_with_verbatim_quotes_and_citations_in_context(page, live, 
         doc = httpx.get(f"{live.url}/api/documents/{c['doc_id']}", timeout=30).json()
         assert q.inner_text() == doc["text"][c["start"]:c["end"]]
     badges = answer.locator(".pa-card h4 .pa-badge").all_inner_texts()
-    assert [b.split(" ", 1)[1] for b in badges] == [f["verdict"].upper() for f in api["findings"]]
+    assert [b.split(" ", 1)[1] for b in badges] == [f["verdict"].upper() for f in api["findings"]
+                                                    if f["status"] == "rules"]
+    # each ruling card: its deciding quote first, under the same verdict as the card's badge
+    for card, f in zip(answer.locator(".pa-card").all(), api["findings"]):
+        assert card.get_attribute("data-status") == f["status"]
+        if f["status"] == "rules":
+            assert card.locator(".pa-cite .pa-badge").first.get_attribute("data-verdict") == f["verdict"]
+            assert card.locator("blockquote.pa-quote").first.inner_text() == f["citations"][0]["quote"]
+        else:  # related: no verdict claimed
+            assert card.locator(".pa-badge").count() == 0
+            assert "Related, not a ruling on this" in card.inner_text()
+    # "show the whole clause" opens the clause, verbatim
+    toggle = answer.locator("details.pa-whole").first
+    if toggle.count():
+        toggle.locator("summary").click()
+        whole = toggle.locator("blockquote.pa-clause-text").inner_text()
+        assert any(whole == c["clause_quote"] for c in api["citations"])
     page.screenshot(path=str(screenshots / "chat-desktop.png"), full_page=True)
 
     # open another citation: the section around it with the exact quote in <mark>
