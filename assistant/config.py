@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         0.63, description="A district rules on the question when one of its norms (sentences) scores this: cosine of "
         "sentence and question plus rule_lexical_weight times the share of the question's words it uses."
     )
+    strong_rule_threshold: float = Field(
+        0.8, description="A norm scoring this may rule without naming the asked action's rarest words."
+    )
     agreed_threshold: float = Field(
         0.5, description="The rule threshold for a norm that names the same specific act as the question "
         "(connect, communicate, disclose, logo, ...: assistant/actions.py)."

@@ -167,7 +167,8 @@ class Ruler:
         gated = asked.kind in _GATED
         eligible = [k for k in order if self.index.forces[ix[k]] in forces
                     and (not gated or self.matches(asked, self.index.norms[ix[k]]))
-                    and (asked.kind in ("define", "consequence") or self.names_focus(asked, ix[k]))]
+                    and (asked.kind in ("define", "consequence") or score[k] >= s.strong_rule_threshold
+                         or self.names_focus(asked, ix[k]))]
         score, eligible = self.rerank(asked, ix, score, eligible)
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
         # a norm naming the same specific act as the question needs less similarity to rule

@@ -97,6 +97,9 @@ def render_finding(f: Finding) -> str:
             f'<p class="pa-muted"><strong>Related, not a ruling on this:</strong> this policy does not rule on '
             f"what you asked; the nearest passages are below.</p>{quotes}</div>"
         )
+    if not f.citations:
+        return (f'<div class="pa-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" data-doc-id="{escape(f.doc_id)}" '
+                f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4></div>')
     first, rest = f.citations[0], f.citations[1:]
     more = ""
     if rest:
@@ -144,6 +147,8 @@ def ordered_findings(findings: Iterable[Finding], district: str | None) -> list[
 def render_cards(answer: Answer, names: dict[str, str]) -> str:
     """The district cards (rulings first, then related), the not-addressed list and other districts."""
     parts = [render_finding(f) for f in ordered_findings(answer.findings, answer.district)]
+    if answer.abstained and not answer.findings:
+        parts.append(render_related(answer.related))
     parts.append(render_not_addressed(answer.not_addressed, names))
     if answer.other_districts:
         parts.append('<h4 class="pa-muted">Other districts</h4>')

@@ -102,7 +102,7 @@ def test_context_marks_exactly_the_quoted_span():
 
 def test_card_names_its_document_in_a_safe_class():
     html = render.render_finding(Finding('x"><script>/1', "D", "permitted"))
-    assert 'class="pa-card pa-doc-x---script--1"' in html and "<script>" not in html
+    assert 'class="pa-card pa-doc-x---script--1 pa-status-rules"' in html and "<script>" not in html
 
 
 def test_compare_table_rows():
@@ -135,3 +135,20 @@ def test_long_section_trimmed_to_whole_clauses():
     start, end = render.section_span(mid, clauses, limit=1000)
     assert start in {c.start for c in clauses} and end in {c.end for c in clauses}
     assert start <= mid.start and end >= mid.end and end - start <= 1000 + len(mid.text)
+
+
+def test_a_related_card_claims_no_verdict_and_a_ruling_quotes_its_deciding_sentence_first():
+    c = _clauses()[0]
+    sentence = c.text.split(".")[0] + "."
+    start = c.start
+    deciding = Citation(c.clause_id, "d", c.label, sentence, start, start + len(sentence), "prohibited", "", 1.0,
+                        clause_start=c.start, clause_end=c.end, clause_quote=c.text, role="deciding")
+    related = Citation(c.clause_id, "e", c.label, c.text, c.start, c.end, "not addressed", "", 0.5,
+                       clause_start=c.start, clause_end=c.end, clause_quote=c.text, role="related")
+    ruling = _parse(render.render_finding(Finding("d", "D", "prohibited", (deciding,), summary="D prohibits “x”")))
+    assert ruling.text.count("PROHIBITED") == 2  # the card's badge and its deciding quote's
+    if sentence != c.text:
+        assert "Show the whole clause" in ruling.text and c.text in ruling.text
+    near = _parse(render.render_finding(Finding("e", "E", "not addressed", (related,), status="related")))
+    assert "Related, not a ruling on this" in near.text
+    assert "PROHIBITED" not in near.text and "NOT ADDRESSED" not in near.text  # no verdict claimed
