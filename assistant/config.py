@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         0.07, description="Norms within this score of the best are read together (restriction first for 'can I')."
     )
     related_threshold: float = Field(
-        0.5, description="A district with no ruling shows its nearest sentences as 'related' from this score up."
+        0.4, description="A district with no ruling shows its nearest sentences as 'related' from this score up."
     )
     rerank_model: str | None = Field(
         None, description="Optional reranker: a local sentence-transformers CrossEncoder folder, or "

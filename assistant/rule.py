@@ -207,7 +207,10 @@ class Ruler:
                 verdict = "conditional"
         if asked.kind == "may" and verdict == "required":
             verdict = "conditional"  # "can I X?" + "to X you must Y": allowed on that condition
-        supporting = tuple(self.index.norms[ix[k]] for k in passing[:4] if k != chosen)[:2]
+        # up to two more passing norms, from other clauses first (each clause is one more citation)
+        rest = [k for k in passing if k != chosen]
+        rest.sort(key=lambda k: (self.index.norms[ix[k]].clause_id == deciding.clause_id, -score[k]))
+        supporting = tuple(self.index.norms[ix[k]] for k in rest[:2])
         return Ruling(doc_id, "rules", verdict, deciding=deciding, supporting=supporting, score=float(score[chosen]))
 
     def defines(self, asked: Asked, i: int) -> bool:

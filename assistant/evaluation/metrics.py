@@ -92,6 +92,7 @@ class Shown:
     quote: str
     unit_start: int = -1
     unit_end: int = -1
+    hidden: bool = False  # behind a toggle ("show the whole clause"): checked, not counted as read
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def score_question(
         res.shown_total += 1
         text = texts.get(s.doc_id)
         res.shown_exact += int(text is not None and text[s.start : s.end] == s.quote)
-        if (s.doc_id, s.start, s.end) not in seen:
+        if not s.hidden and (s.doc_id, s.start, s.end) not in seen:
             seen.add((s.doc_id, s.start, s.end))
             res.chars_to_read += len(s.quote)
     res.passed = _passed(res, gives_verdicts)

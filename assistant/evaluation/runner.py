@@ -70,7 +70,8 @@ def from_answer(answer: Answer) -> SystemAnswer:
     for c in shown_cits:
         shown.append(Shown(c.doc_id, c.start, c.end, c.quote, c.clause_start, c.clause_end))
         if c.clause_quote:  # "show the whole clause": the clause is a quote too, checked the same way
-            shown.append(Shown(c.doc_id, c.clause_start, c.clause_end, c.clause_quote, c.clause_start, c.clause_end))
+            shown.append(Shown(c.doc_id, c.clause_start, c.clause_end, c.clause_quote, c.clause_start, c.clause_end,
+                               hidden=True))
     return SystemAnswer(
         ranked=tuple(_unit(c) for c in answer.citations),
         abstained=answer.abstained,
