@@ -137,13 +137,17 @@ class LexicalIndex:
         i = self.position[clause_id]
         return self.coverage_of(terms, term_expansions, self.own_stems[i] if own_text_only else self.stems[i])
 
-    def coverage_of(self, terms: Sequence[str], term_expansions: dict[str, set[str]], stems: set[str]) -> float:
-        """Idf-weighted share of ``terms`` found in ``stems`` (a term or one of its expansions)."""
+    def coverage_of(self, terms: Sequence[str], term_expansions: dict[str, set[str]], stems: set[str],
+                    idf: dict[str, float] | None = None, unseen_idf: float | None = None) -> float:
+        """Idf-weighted share of ``terms`` found in ``stems`` (a term or one of its expansions);
+        ``idf`` / ``unseen_idf`` default to this index's (the ruler passes one district's own)."""
         if not terms:
             return 0.0
+        idf = self.idf if idf is None else idf
+        unseen = self.unseen_idf if unseen_idf is None else unseen_idf
         total = matched = 0.0
         for t in terms:
-            w = self.idf.get(t, self.unseen_idf)
+            w = idf.get(t, unseen)
             total += w
             if t in stems or term_expansions.get(t, set()) & stems:
                 matched += w

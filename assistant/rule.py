@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from .actions import agrees, compatible
@@ -106,6 +108,19 @@ class NormIndex:
         for i, n in enumerate(self.norms):
             by_doc.setdefault(n.doc_id, []).append(i)
         self.by_doc = {d: np.array(ix, dtype=np.int64) for d, ix in by_doc.items()}
+        # each district's own word statistics: its ruling never depends on what other policies say
+        self.vocab: dict[str, set[str]] = {}
+        self.idf: dict[str, dict[str, float]] = {}
+        self.unseen_idf: dict[str, float] = {}
+        for d, ix in by_doc.items():
+            df: dict[str, int] = {}
+            for i in ix:
+                for t in self.named[i]:
+                    df[t] = df.get(t, 0) + 1
+            n_d = len(ix)
+            self.vocab[d] = set(df)
+            self.idf[d] = {t: math.log(1 + (n_d - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+            self.unseen_idf[d] = math.log(1 + (n_d + 0.5) / 0.5)
         self.forces = np.array([n.force for n in self.norms], dtype=object)
 
     def _span(self, norm: Norm, start: int, end: int) -> str:
@@ -147,7 +162,9 @@ class Ruler:
         if ix is None or not len(ix) or asked.vector is None or self.index.vectors.shape[1] != asked.vector.shape[0]:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         dense = self.index.vectors[ix] @ asked.vector
-        lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i]) for i in ix])
+        idf, unseen = self.index.idf[doc_id], self.index.unseen_idf[doc_id]
+        lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i], idf, unseen)
+                        for i in ix])
         # structure: a norm naming the same people and the same specific act as the question
         bonus = np.array([self._agreement(asked, self.index.norms[i]) for i in ix])
         return ix, dense + self.settings.rule_lexical_weight * lex + self.settings.agreement_bonus * bonus
@@ -165,10 +182,11 @@ class Ruler:
         order = np.argsort(-score, kind="stable")
         forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
         gated = asked.kind in _GATED
+        focus = asked.focus
         eligible = [k for k in order if self.index.forces[ix[k]] in forces
                     and (not gated or self.matches(asked, self.index.norms[ix[k]]))
                     and (asked.kind in ("define", "consequence") or score[k] >= s.strong_rule_threshold
-                         or self.names_focus(asked, ix[k]))]
+                         or self.names_focus(focus, asked, ix[k]))]
         score, eligible = self.rerank(asked, ix, score, eligible)
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
         # a norm naming the same specific act as the question needs less similarity to rule
@@ -222,10 +240,10 @@ class Ruler:
         stems = set(self.lexical.analyzer.tokens(head))
         return bool(stems) and stems <= set(asked.terms) | {x for t in asked.terms for x in asked.term_expansions.get(t, ())}
 
-    def names_focus(self, asked: Asked, i: int) -> bool:
-        """Whether norm ``i`` (or its headings) names one of the asked action's rarest words."""
+    def names_focus(self, focus: tuple[str, ...], asked: Asked, i: int) -> bool:
+        """Whether norm ``i`` (or its headings) names one of ``focus`` (or a staff-word expansion)."""
         named = self.index.named[i]
-        return not asked.focus or any(t in named or asked.term_expansions.get(t, set()) & named for t in asked.focus)
+        return not focus or any(t in named or asked.term_expansions.get(t, set()) & named for t in focus)
 
     @staticmethod
     def matches(asked: Asked, norm: Norm) -> bool:
