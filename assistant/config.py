@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     )
     collection: str = Field("policy_clauses", description="Chroma collection name.")
 
+    # --- ingest limits ------------------------------------------------------------------------
+    ingest_max_file_bytes: int = Field(20_000_000, description="Largest policy file read on ingest (bytes).")
+    ingest_max_text_chars: int = Field(
+        2_000_000, description="Most text one file may expand to once loaded (characters; a .docx or PDF can expand)."
+    )
+    ingest_max_clauses: int = Field(5_000, description="Most clauses one document may split into.")
+
     # --- model --------------------------------------------------------------------------------
     embed_model: str | None = Field(
         None, description="Path to a sentence-transformers model. Empty: the bundled all-MiniLM-L6-v2."

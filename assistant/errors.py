@@ -52,6 +52,12 @@ class IndexMissing(AssistantError):
     status_code = 503
 
 
+class IndexCorrupt(AssistantError):
+    """The index records cannot be read (truncated, edited, another version): rebuild them."""
+
+    status_code = 503
+
+
 class ConfigError(AssistantError):
     """A setting has an invalid value."""
 

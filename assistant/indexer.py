@@ -17,8 +17,8 @@ from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
 from .embed import Embedder
-from .errors import IndexBusy
-from .ingest import load_corpus
+from .errors import IndexBusy, IndexCorrupt
+from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
 from .store import ClauseStore, embed_key
 from .types import Clause, Document, IngestProblem, IngestReport
@@ -36,9 +36,11 @@ def _progress(enabled: bool):
 
 
 class Indexer:
-    def __init__(self, store: ClauseStore, embedder: Embedder):
+    def __init__(self, store: ClauseStore, embedder: Embedder, limits: Limits | None = None, max_clauses: int = 5_000):
         self.store = store
         self.embedder = embedder
+        self.limits = limits or Limits()
+        self.max_clauses = max_clauses
 
     def lock(self) -> FileLock:
         self.store.index_dir.mkdir(parents=True, exist_ok=True)
@@ -63,13 +65,22 @@ class Indexer:
         store = self.store
         old_docs: dict[str, Document] = {}
         old_clauses: dict[str, list[Clause]] = {}
+        corrupt = False
         if store.exists():
-            store.load()
+            try:
+                store.load()
+            except IndexCorrupt:
+                corrupt = True  # unreadable records: nothing to reuse, rebuild everything from the corpus
+        if corrupt:
+            rebuild = True
+            store.collection_name, store.documents, store.clauses, store.by_id = None, {}, [], {}
+            store.norms, store.norm_vectors, store.embed_keys, store.norm_keys = [], None, {}, {}
+        elif store.exists():
             old_docs = dict(store.documents)
             for c in store.clauses:
                 old_clauses.setdefault(c.doc_id, []).append(c)
 
-        docs, problems = load_corpus(corpus)
+        docs, problems = load_corpus(corpus, self.limits)
         problems = list(problems)
         seen: dict[str, Document] = {}
         for doc in docs:
@@ -96,7 +107,17 @@ class Indexer:
                 all_clauses.extend(old_clauses.get(doc.doc_id, []))
                 continue
             try:
-                all_clauses.extend(chunk_document(doc))
+                chunks = chunk_document(doc)
+                if len(chunks) > self.max_clauses:
+                    problems.append(IngestProblem(doc.meta.source_file, (
+                        f"splits into {len(chunks):,} clauses, over the limit of {self.max_clauses:,} "
+                        "(setting POLICY_INGEST_MAX_CLAUSES): not indexed")))
+                    chunks = old_clauses.get(doc.doc_id, [])
+                    if old is None:
+                        new_docs = [d for d in new_docs if d.doc_id != doc.doc_id]
+                    else:
+                        new_docs = [old if d.doc_id == doc.doc_id else d for d in new_docs]
+                all_clauses.extend(chunks)
             except Exception as exc:  # a chunker bug must not lose the rest of the corpus
                 problems.append(IngestProblem(doc.meta.source_file, f"could not be split into clauses: {exc}"))
                 all_clauses.extend(old_clauses.get(doc.doc_id, []))

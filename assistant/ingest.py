@@ -7,6 +7,7 @@ The cleaned text is the one source of truth for every offset; ``content_hash`` i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 import unicodedata
@@ -87,6 +88,30 @@ class _Manifest:
     broken: bool = False  # the TOML itself could not be read
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost an ingest (``Settings``: ingest_max_file_bytes, ingest_max_text_chars)."""
+
+    max_file_bytes: int = 20_000_000
+    max_text_chars: int = 2_000_000
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, with every symbolic link resolved, is a file inside ``root``."""
+    try:
+        real = Path(os.path.realpath(path))
+        return real.is_relative_to(Path(os.path.realpath(root))) and real.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _outside_reason(root: Path, path: Path) -> str:
+    if os.path.islink(path):
+        return (f"is a symbolic link to a file outside the corpus folder {root}: not read (only files inside "
+                "the corpus folder are ever read)")
+    return f"is outside the corpus folder {root}: not read (only files inside the corpus folder are ever read)"
+
+
 def _read_manifest(corpus_dir: Path) -> _Manifest:
     path = corpus_dir / MANIFEST_NAME
     if not path.exists():
@@ -120,6 +145,14 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
             continue
         if meta.source_file in entries:
             problems.append(IngestProblem(where, f"is described twice in {MANIFEST_NAME}"))
+            continue
+        target = corpus_dir / meta.source_file
+        if PurePosixPath(meta.source_file).is_absolute() or ".." in PurePosixPath(meta.source_file).parts or (
+                target.exists() and not inside(corpus_dir, target)):
+            problems.append(IngestProblem(
+                str(path), f"entry '{meta.doc_id}': file '{meta.source_file}' is outside the corpus folder {corpus_dir}: "
+                           "not read (give a path inside the corpus folder)"))
+            seen_ids[meta.doc_id] = meta.source_file
             continue
         if not (corpus_dir / meta.source_file).is_file():
             problems.append(
@@ -247,27 +280,36 @@ def _is_document_file(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def corpus_files(corpus_dir: str | Path) -> list[Path]:
-    """The document files of a corpus folder (recursively), in a stable order."""
+def corpus_files(corpus_dir: str | Path, refused: list[IngestProblem] | None = None) -> list[Path]:
+    """The document files of a corpus folder (recursively), in a stable order. A file whose real
+    path is outside the folder (a symbolic link out of it) is not listed; it goes to ``refused``."""
     root = Path(corpus_dir)
-    files = [
-        f for f in root.rglob("*")
-        if f.is_file() and _is_document_file(f) and not any(part.startswith(".") for part in f.relative_to(root).parts)
-    ]
+    files = []
+    for f in root.rglob("*"):
+        if not (f.is_file() and _is_document_file(f)) or any(part.startswith(".") for part in f.relative_to(root).parts):
+            continue
+        if not inside(root, f):
+            if refused is not None:
+                refused.append(IngestProblem(str(f), _outside_reason(root, f)))
+            continue
+        files.append(f)
     return sorted(files, key=lambda f: f.relative_to(root).as_posix())
 
 
-def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[IngestProblem]]:
-    """Every document of a corpus folder, and one ``IngestProblem`` per file that failed."""
+def load_corpus(corpus_dir: str | Path, limits: Limits | None = None) -> tuple[list[Document], list[IngestProblem]]:
+    """Every document of a corpus folder, and one ``IngestProblem`` per file that failed. Only
+    regular files inside the folder are read (symbolic links out of it and manifest paths that
+    leave it are refused), each within ``limits``."""
     root = Path(corpus_dir)
     if not root.is_dir():
         return [], [IngestProblem(str(root), "is not a folder")]
+    limits = limits or Limits()
     manifest = _read_manifest(root)
     problems = list(manifest.problems)
     failed_files = {p.path for p in problems}
     docs: list[Document] = []
     ids: dict[str, str] = {m.doc_id: m.source_file for m in manifest.entries.values()}
-    paths = corpus_files(root)
+    paths = corpus_files(root, problems)
     listed = {p.relative_to(root).as_posix() for p in paths}
     # A manifest entry for a file of a type we do not read is reported, not silently ignored.
     paths += [root / rel for rel in manifest.entries if rel not in listed]
@@ -280,9 +322,23 @@ def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[IngestProb
             continue
         meta = manifest.entries.get(rel)
         try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size > limits.max_file_bytes:
+            problems.append(IngestProblem(str(path), (
+                f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (setting POLICY_INGEST_MAX_FILE_BYTES): "
+                "not read")))
+            continue
+        try:
             doc = load_document(path, meta)
         except IngestError as exc:
             problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
+            continue
+        if len(doc.text) > limits.max_text_chars:
+            problems.append(IngestProblem(str(path), (
+                f"expands to {len(doc.text):,} characters of text, over the limit of {limits.max_text_chars:,} "
+                "(setting POLICY_INGEST_MAX_TEXT_CHARS): not indexed")))
             continue
         if meta is None:
             doc = Document(

@@ -13,7 +13,7 @@ from typing import Any
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embed import Embedder
-from .errors import InvalidQuestion, NotFound
+from .errors import IndexCorrupt, InvalidQuestion, NotFound
 from .indexer import Indexer
 from .retrieve import HybridRetriever
 from .rule import NormIndex, Ruler
@@ -54,8 +54,13 @@ class Assistant:
         settings = settings or Settings()
         embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
         store = ClauseStore(settings.index, settings.chroma_url, settings.collection)
-        if require_index or store.exists():
+        if require_index:
             store.load()
+        elif store.exists():
+            try:
+                store.load()
+            except IndexCorrupt:
+                pass  # an ingest rebuilds unreadable records; every other command says how
         llm = None
         if settings.llm_backend != "none":
             from .answer_llm import build_llm
@@ -95,6 +100,19 @@ class Assistant:
     @property
     def ready(self) -> bool:
         return self.retriever is not None
+
+    def check_ready(self) -> dict[str, Any]:
+        """What an ask needs, checked now: the records readable (re-read if another process
+        re-ingested) and loaded. Raises ``IndexCorrupt`` / ``IndexMissing`` naming the fix. The
+        vector store is reported, not required: an ask reads the norm vectors kept beside the
+        records, so answers go on while a Chroma server is down (only ingest needs it)."""
+        self.refresh()
+        if self.retriever is None:
+            from .errors import IndexMissing
+
+            raise IndexMissing("The index is empty: run `policy-assistant ingest` first.")
+        counts = self.clause_counts()
+        return {"documents": len(counts), "clauses": sum(counts.values()), "vector_store": self.store.reachable()}
 
     # -- questions ------------------------------------------------------------------------------
     def resolve_district(self, district: str | None) -> str | None:
@@ -162,7 +180,12 @@ class Assistant:
     # -- ingest and feedback --------------------------------------------------------------------
     def ingest(self, corpus: Path | None = None, rebuild: bool = False, progress: bool = False) -> IngestReport:
         with self._lock:
-            report = Indexer(self.store, self.embedder).run(Path(corpus or self.settings.corpus), rebuild, progress)
+            from .ingest import Limits
+
+            s = self.settings
+            limits = Limits(max_file_bytes=s.ingest_max_file_bytes, max_text_chars=s.ingest_max_text_chars)
+            indexer = Indexer(self.store, self.embedder, limits, max_clauses=s.ingest_max_clauses)
+            report = indexer.run(Path(corpus or s.corpus), rebuild, progress)
             if self.store.exists():
                 self.store.load()
             self._build()

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import ConfigError, IndexMissing
+from .errors import ConfigError, IndexCorrupt, IndexMissing
 from .types import Clause, DocMeta, Document, Norm
 
 RECORDS_FILE = "clauses.json"
@@ -129,14 +129,21 @@ class ClauseStore:
                 f"No index at {self.index_dir}/ yet: run `policy-assistant ingest` first."
             )
         stat = self.records_path.stat()
-        data = json.loads(self.records_path.read_text(encoding="utf-8"))
-        self.documents = {d["meta"]["doc_id"]: doc_from_dict(d) for d in data["documents"]}
-        self.clauses = [clause_from_dict(c) for c in data["clauses"]]
+        try:
+            data = json.loads(self.records_path.read_text(encoding="utf-8"))
+            documents = {d["meta"]["doc_id"]: doc_from_dict(d) for d in data["documents"]}
+            clauses = [clause_from_dict(c) for c in data["clauses"]]
+            collection = str(data["collection"])
+            norms = [norm_from_dict(n) for n in data.get("norms", [])]
+            embed_keys, norm_keys = dict(data.get("embed_keys", {})), dict(data.get("norm_keys", {}))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(
+                f"The index records {self.records_path} cannot be read ({type(exc).__name__}): run "
+                "`policy-assistant ingest --rebuild` to rebuild them from the corpus."
+            ) from None
+        self.documents, self.clauses, self.collection_name = documents, clauses, collection
         self.by_id = {c.clause_id: c for c in self.clauses}
-        self.embed_keys = dict(data.get("embed_keys", {}))
-        self.collection_name = data["collection"]
-        self.norms = [norm_from_dict(n) for n in data.get("norms", [])]
-        self.norm_keys = dict(data.get("norm_keys", {}))
+        self.embed_keys, self.norm_keys, self.norms = embed_keys, norm_keys, norms
         self.norm_vectors = None
         vec_path = norm_vectors_path(self.index_dir, self.collection_name)
         if self.norms and vec_path.is_file():
@@ -146,6 +153,15 @@ class ClauseStore:
         self._vector_store = None
         self._records_mtime = stat.st_mtime_ns
         return self
+
+    def reachable(self) -> str:
+        """"reachable", or why not (a Chroma server down, the collection gone), for /readyz."""
+        try:
+            self.vector_store.client.count()
+            return "reachable"
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            where = f"the index server at {self.chroma_url}" if self.chroma_url else "the embedded Chroma store"
+            return f"unreachable: {where} ({type(exc).__name__})"
 
     def changed_on_disk(self) -> bool:
         try:

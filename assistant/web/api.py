@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings
@@ -27,10 +27,11 @@ class AskRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    question: str = Field(..., description="The question the answer was for.")
-    district: str | None = Field(None, description="The district filter in use, if any.")
-    answer_id: str = Field("", description="The answer_id of the answer being rated.")
-    verdicts: list[str] = Field(default_factory=list, description="The verdicts the answer showed.")
+    question: str = Field(..., max_length=2000, description="The question the answer was for (at most 2,000 characters).")
+    district: str | None = Field(None, max_length=200, description="The district filter in use, if any.")
+    answer_id: str = Field("", max_length=64, description="The answer_id of the answer being rated.")
+    verdicts: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=50, description="The verdicts the answer showed (at most 50).")
     rating: int = Field(..., description="+1 helpful, -1 not helpful.")
     comment: str = Field("", max_length=2000, description="Optional free-text comment.")
     abstained: bool = Field(False, description="Whether the answer abstained.")
@@ -137,11 +138,13 @@ def install_health(app: FastAPI, assistant: Any) -> None:
     @app.get("/readyz", tags=["health"], summary="The model and the index are loaded")
     def readyz() -> JSONResponse:
         try:
-            counts = assistant.clause_counts()
+            state = assistant.check_ready() if hasattr(assistant, "check_ready") else {
+                "documents": len(assistant.clause_counts()), "clauses": sum(assistant.clause_counts().values())}
             model = getattr(assistant, "embedder", None)
-            ready = bool(getattr(assistant, "ready", True))
+        except AssistantError as exc:
+            return JSONResponse({"status": "not ready", "error": exc.message}, status_code=503)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             return JSONResponse({"status": "not ready", "error": str(exc)}, status_code=503)
-        if not ready or model is None or not counts or sum(counts.values()) == 0:
+        if model is None or not state.get("clauses"):
             return JSONResponse({"status": "not ready", "error": "model or index not loaded"}, 503)
-        return JSONResponse({"status": "ready", "documents": len(counts), "clauses": sum(counts.values())})
+        return JSONResponse({"status": "ready", **state})

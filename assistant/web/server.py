@@ -40,6 +40,23 @@ class RootPath:
         await self.app(scope, receive, send)
 
 
+class RefuseUploads:
+    """The chat has no upload feature: Gradio's file-upload route is refused for everyone (403
+    JSON), so nobody, keyed or not, can store files on the server through it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith("/upload"):
+            body = b'{"error": "Uploads are not accepted: the chat has no upload feature."}'
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
@@ -80,6 +97,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=ancestors)
+    app.add_middleware(RefuseUploads)
     if settings.root_path:
         app.add_middleware(RootPath, root_path=settings.root_path)
     blocks = build_ui(assistant, settings)

@@ -1,0 +1,84 @@
+"""Hostile files on ingest (issue 10: points 1, 2 and 4): only regular files inside the corpus
+folder are read, each within its limits, each refusal one clear line naming the file, and nothing
+already stored is lost. Pure file logic, no model: ``load_corpus`` directly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest import Limits, load_corpus
+
+
+
+
+def _corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "good.txt").write_text("Staff Policy\n\nEmployees shall not text students.\n", encoding="utf-8")
+    return root
+
+
+def _outside(tmp_path: Path) -> Path:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:secret\n", encoding="utf-8")
+    return secret
+
+
+def test_a_symbolic_link_out_of_the_corpus_is_refused(tmp_path):
+    root, secret = _corpus(tmp_path), _outside(tmp_path)
+    os.symlink(secret, root / "passwd.txt")
+    docs, problems = load_corpus(root)
+    assert [d.doc_id for d in docs] == ["good"]
+    assert all("secret" not in d.text for d in docs)
+    (p,) = problems
+    assert p.path.endswith("passwd.txt") and "symbolic link to a file outside the corpus folder" in p.reason
+
+
+def test_a_symbolic_link_inside_the_corpus_is_read(tmp_path):
+    root = _corpus(tmp_path)
+    os.symlink(root / "good.txt", root / "alias.txt")
+    docs, problems = load_corpus(root)
+    assert sorted(d.doc_id for d in docs) == ["alias", "good"] and not problems
+
+
+@pytest.mark.parametrize("file", ["../outside/secret.txt", "{secret}", "sub/../../outside/secret.txt"])
+def test_a_manifest_path_that_leaves_the_corpus_is_refused_in_one_line(tmp_path, file):
+    root, secret = _corpus(tmp_path), _outside(tmp_path)
+    (root / "sub").mkdir()
+    file = file.format(secret=secret)
+    (root / "manifest.toml").write_text(f'[[documents]]\nid = "secret"\nfile = "{file}"\n', encoding="utf-8")
+    docs, problems = load_corpus(root)
+    assert [d.doc_id for d in docs] == ["good"]
+    (p,) = problems
+    assert "entry 'secret'" in p.reason and "outside the corpus folder" in p.reason
+    assert "\n" not in p.reason
+
+
+def test_an_absolute_system_path_in_the_manifest_is_refused_not_a_traceback(tmp_path):
+    root = _corpus(tmp_path)
+    (root / "manifest.toml").write_text('[[documents]]\nid = "passwd"\nfile = "/etc/passwd"\n', encoding="utf-8")
+    docs, problems = load_corpus(root)
+    assert [d.doc_id for d in docs] == ["good"]
+    assert len(problems) == 1 and "outside the corpus folder" in problems[0].reason
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path):
+    root = _corpus(tmp_path)
+    (root / "huge.txt").write_text("Employees shall not.\n" * 2_000, encoding="utf-8")
+    docs, problems = load_corpus(root, Limits(max_file_bytes=10_000))
+    assert [d.doc_id for d in docs] == ["good"]
+    (p,) = problems
+    assert p.path.endswith("huge.txt") and "POLICY_INGEST_MAX_FILE_BYTES" in p.reason and "42,000 bytes" in p.reason
+
+
+def test_a_file_that_expands_past_the_text_limit_is_refused(tmp_path):
+    root = _corpus(tmp_path)
+    (root / "long.txt").write_text("".join(f"{i}. Employees shall not text student number {i}.\n\n" for i in range(500)),
+                                   encoding="utf-8")
+    docs, problems = load_corpus(root, Limits(max_text_chars=5_000))
+    assert [d.doc_id for d in docs] == ["good"]
+    assert "POLICY_INGEST_MAX_TEXT_CHARS" in problems[0].reason
