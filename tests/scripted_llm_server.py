@@ -169,17 +169,7 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
         # --- replies ------------------------------------------------------------------------
         def _rerank(self, body: dict[str, Any]) -> None:
             """``/rerank``: the step's content (text, or a function of the request) is the JSON reply."""
-            step = server._next_step()
-            if step.delay and server._stopping.wait(step.delay):
-                return
-            try:
-                if step.raw is not None:
-                    self._send(step.status, step.raw, step.content_type)
-                    return
-                content = step.content(body) if callable(step.content) else str(step.content or "")
-                self._send(step.status, content.encode("utf-8"), "application/json")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+            self._chat(body, lambda _body, content: self._send(200, content.encode("utf-8"), "application/json"))
 
         def _chat(self, body: dict[str, Any], send: Callable[[dict[str, Any], str], None]) -> None:
             step = server._next_step()

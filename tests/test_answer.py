@@ -48,6 +48,8 @@ def test_following_students_is_ruled_on_by_the_districts_that_rule_on_following(
     assert_verbatim(seed_assistant, answer)
     got = rulings(answer)
     assert got["d207-guidelines"] == "discouraged"
+    assert got["chsd230-5125"] == "discouraged"  # "refrain from becoming friends with or fans of students"
+    assert got["ia-401-15"] in ("discouraged", "recommended")  # "carefully consider whether to interact"
     assert got["il-board-social-media"] == NOT_ADDRESSED
     assert got["union-1610"] == NOT_ADDRESSED
     by_doc = {f.doc_id: f for f in answer.findings}
