@@ -58,6 +58,12 @@ class IndexCorrupt(AssistantError):
     status_code = 503
 
 
+class IndexUnreachable(AssistantError):
+    """The Chroma server named by POLICY_CHROMA_URL does not answer."""
+
+    status_code = 503
+
+
 class ConfigError(AssistantError):
     """A setting has an invalid value."""
 

@@ -17,10 +17,10 @@ from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
 from .embed import Embedder
-from .errors import IndexBusy, IndexCorrupt
+from .errors import AssistantError, IndexBusy, IndexCorrupt
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
-from .store import ClauseStore, embed_key
+from .store import ClauseStore, embed_key, server_alive, unreachable
 from .types import Clause, Document, IngestProblem, IngestReport
 
 LOCK_FILE = ".ingest.lock"
@@ -58,6 +58,15 @@ class Indexer:
             ) from None
         try:
             return self._run(Path(corpus), rebuild, progress, t0)
+        except AssistantError:
+            raise
+        except Exception:
+            # a Chroma server that stops answering mid-ingest: say so; the previous records and
+            # collection are untouched (the switch to a new version is the last step)
+            if self.store.chroma_url and not server_alive(self.store.chroma_url):
+                self.store._client = self.store._vector_store = None
+                raise unreachable(self.store.chroma_url) from None
+            raise
         finally:
             lock.release()
 

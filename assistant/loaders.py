@@ -56,10 +56,31 @@ def load_text_file(path: Path) -> list[Page]:
         except UnicodeDecodeError:
             if _control_ratio(data.decode("latin-1")) > 0.05:
                 raise Unreadable("looks like a binary file, not text") from None
-            raise Unreadable("cannot be decoded as UTF-8 text") from None
+            text = _detected(path, data)
     if _control_ratio(text) > 0.05:
         raise Unreadable("looks like a binary file, not text")
     return [Page(text)]
+
+
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _detected(path: Path, data: bytes) -> str:
+    """Text that is not UTF-8 (a Latin-1 / Windows-1252 export): decoded with the encoding
+    charset-normalizer detects, which is logged; refused when none fits."""
+    import logging
+
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise Unreadable("cannot be decoded as UTF-8 text, and no other text encoding fits it")
+    # among equally good fits, the Western encodings policy exports use (Windows-1252 / Latin-1)
+    top = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos == top]
+    best = next((m for m in tied if m.encoding in _WESTERN), tied[0])
+    logging.getLogger(__name__).warning("%s is not UTF-8: read as %s", path, best.encoding)
+    return str(best)
 
 
 def _control_ratio(text: str) -> float:

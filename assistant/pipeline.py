@@ -23,9 +23,17 @@ from .types import Answer, Clause, DocMeta, Document, IngestReport
 log = logging.getLogger(__name__)
 
 
+def _visible(text: str) -> str:
+    """``text`` without invisible format characters (zero-width spaces and joiners, BOMs)."""
+    import unicodedata
+
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def check_question(question: Any, max_chars: int) -> str:
-    """The question stripped, or ``InvalidQuestion`` with a message for people."""
-    if not isinstance(question, str) or not question.strip():
+    """The question stripped, or ``InvalidQuestion`` with a message for people (a question of only
+    invisible characters is empty)."""
+    if not isinstance(question, str) or not _visible(question).strip():
         raise InvalidQuestion("Please type a question, for example: Can I friend a student on Facebook?")
     question = question.strip()
     if len(question) > max_chars:

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import ConfigError, IndexCorrupt, IndexMissing
+from .errors import ConfigError, IndexCorrupt, IndexMissing, IndexUnreachable
 from .types import Clause, DocMeta, Document, Norm
 
 RECORDS_FILE = "clauses.json"
@@ -70,6 +70,27 @@ def embed_key(clause: Clause) -> str:
 
 # ---- Chroma ------------------------------------------------------------------------------------
 
+def unreachable(chroma_url: str) -> IndexUnreachable:
+    return IndexUnreachable(
+        f"The index server at {chroma_url} is unreachable: start it (or fix POLICY_CHROMA_URL / --chroma-url), "
+        "then try again; nothing stored was changed."
+    )
+
+
+def server_alive(chroma_url: str, timeout: float = 2.0) -> bool:
+    """Whether a Chroma server answers its heartbeat (v2, then v1)."""
+    import urllib.request
+
+    base = chroma_url if "://" in chroma_url else f"http://{chroma_url}"
+    for path in ("/api/v2/heartbeat", "/api/v1/heartbeat"):
+        try:
+            with urllib.request.urlopen(base.rstrip("/") + path, timeout=timeout):  # noqa: S310 - the configured URL
+                return True
+        except Exception:  # noqa: BLE001 - any failure: try the next, then say no
+            continue
+    return False
+
+
 def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -82,8 +103,8 @@ def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
         port = url.port or (443 if url.scheme == "https" else 8000)
         try:
             return chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https", settings=settings)
-        except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
-            raise ConfigError(f"Cannot reach the Chroma server at {chroma_url}: {exc}") from exc
+        except Exception:  # chromadb raises ValueError/ConnectionError variants
+            raise unreachable(chroma_url) from None
     index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
 
@@ -160,8 +181,11 @@ class ClauseStore:
             self.vector_store.client.count()
             return "reachable"
         except Exception as exc:  # noqa: BLE001 - reported, never raised
-            where = f"the index server at {self.chroma_url}" if self.chroma_url else "the embedded Chroma store"
-            return f"unreachable: {where} ({type(exc).__name__})"
+            self._vector_store = None
+            if self.chroma_url and not server_alive(self.chroma_url):
+                self._client = None
+                return f"unreachable: the index server at {self.chroma_url} does not answer"
+            return f"unreachable: {getattr(exc, 'message', type(exc).__name__)}"
 
     def changed_on_disk(self) -> bool:
         try:
@@ -176,9 +200,13 @@ class ClauseStore:
 
             if self.collection_name is None:
                 self.load()
+            client = self.client  # outside the try: a server that does not answer is not a missing index
             try:
-                collection = self.client.get_collection(self.collection_name)
+                collection = client.get_collection(self.collection_name)
             except Exception as exc:
+                if self.chroma_url and not server_alive(self.chroma_url):
+                    self._client = None
+                    raise unreachable(self.chroma_url) from None
                 raise IndexMissing(
                     f"The index names Chroma collection '{self.collection_name}', which the store does "
                     f"not hold: run `policy-assistant ingest --rebuild`."

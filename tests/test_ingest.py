@@ -218,7 +218,6 @@ def _bad_files(folder: Path) -> dict[str, str]:
         "scanned.pdf": "has no extractable text (image-only or empty PDF)",
         "zero.pdf": "is empty",
         "binary.txt": "looks like a binary file, not text",
-        "latin1.txt": "cannot be decoded as UTF-8 text",
         "blank.txt": "is empty",
         "broken.docx": "is not a readable Word (.docx) file",
     }
@@ -227,7 +226,7 @@ def _bad_files(folder: Path) -> dict[str, str]:
 def test_each_bad_file_is_reported_and_the_good_ones_still_load(corpus_copy):
     expected = _bad_files(corpus_copy)
     docs, problems = load_corpus(corpus_copy)
-    assert sorted(d.doc_id for d in docs) == sorted(SEED_IDS)
+    assert sorted(d.doc_id for d in docs) == sorted([*SEED_IDS, "latin1"])  # a Latin-1 file is read (detected)
     reported = {Path(p.path).name: p.reason for p in problems}
     assert set(reported) == set(expected)
     for name, reason in expected.items():
@@ -243,7 +242,6 @@ def test_each_bad_file_is_reported_and_the_good_ones_still_load(corpus_copy):
         ("encrypted.pdf", "is encrypted"),
         ("scanned.pdf", "has no extractable text"),
         ("binary.txt", "looks like a binary file"),
-        ("latin1.txt", "cannot be decoded as UTF-8"),
         ("blank.txt", "is empty"),
     ],
 )
@@ -324,3 +322,9 @@ def test_manifest_entry_for_an_unsupported_file_type_is_reported(corpus_copy):
     assert sorted(d.doc_id for d in docs) == sorted(SEED_IDS)
     [problem] = problems
     assert problem.path == str(corpus_copy / "old-policy.rtf") and "unsupported file type '.rtf'" in problem.reason
+
+
+def test_a_latin1_file_is_decoded_with_the_detected_encoding(tmp_path):
+    text = "Politique de l'\u00e9cole: les employ\u00e9s doivent \u00eatre prudents avec les r\u00e9seaux sociaux."
+    (tmp_path / "latin1.txt").write_bytes(text.encode("latin-1"))
+    assert load_document(tmp_path / "latin1.txt").text == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -40,7 +41,7 @@ class FeedbackRequest(BaseModel):
 def check_question(question: str, settings: Settings) -> str:
     """The question, stripped; raises InvalidQuestion with a message for people."""
     text = (question or "").strip()
-    if not text:
+    if not "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip():
         raise InvalidQuestion("Please type a question, e.g. “Can I follow students on TikTok?”")
     if len(text) > settings.max_question_chars:
         raise InvalidQuestion(

@@ -32,8 +32,18 @@ def keys_required(settings: Settings) -> bool:
     return bool(settings.api_key_list()) or not is_loopback(settings.host)
 
 
+MIN_KEY_CHARS = 16
+
+
 def check_bind(settings: Settings) -> None:
-    """Refuse to serve the API beyond this machine without keys."""
+    """Refuse to serve the API beyond this machine without keys, or with keys short enough to guess."""
+    short = [k for k in settings.api_key_list() if len(k) < MIN_KEY_CHARS]
+    if short:
+        raise ConfigError(
+            f"POLICY_API_KEYS: every key must be at least {MIN_KEY_CHARS} characters; {len(short)} key(s) are "
+            f"shorter (the shortest has {min(len(k) for k in short)}). Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`."
+        )
     if not is_loopback(settings.host) and not settings.api_key_list():
         raise ConfigError(
             f"Refusing to listen on {settings.host}: the API would be open to the network. "

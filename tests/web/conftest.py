@@ -128,7 +128,7 @@ def live(web_assistant, web_settings) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def keyed(web_assistant, web_settings) -> Iterator[LiveServer]:
     """The app with API keys configured."""
-    yield from _serve(web_assistant, web_settings.model_copy(update={"api_keys": "key-one, key-two"}))
+    yield from _serve(web_assistant, web_settings.model_copy(update={"api_keys": "key-one-0123456789, key-two-0123456789"}))
 
 
 @pytest.fixture(scope="session")

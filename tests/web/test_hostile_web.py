@@ -38,3 +38,9 @@ def test_oversized_feedback_is_refused_and_not_stored(live, web_settings, field,
     if "feedback" in tables:  # nothing oversized was ever stored
         assert db.execute("SELECT COUNT(*) FROM feedback WHERE length(question) > 2000 "
                           "OR length(verdicts) > 5000").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("question", ["\u200b\u200b", "\u200d \ufeff", "\u2060"])
+def test_a_question_of_only_invisible_characters_is_refused(live, question):
+    r = httpx.post(live.url + "/api/ask", json={"question": question}, timeout=30)
+    assert r.status_code == 422 and "Please type a question" in r.json()["error"]

@@ -29,8 +29,14 @@ def test_not_loopback(host):
 def test_non_loopback_without_keys_refuses():
     with pytest.raises(ConfigError, match="POLICY_API_KEYS"):
         check_bind(Settings(host="0.0.0.0"))
-    check_bind(Settings(host="0.0.0.0", api_keys="k"))
+    check_bind(Settings(host="0.0.0.0", api_keys="k" * 16))
     check_bind(Settings(host="127.0.0.1"))
+
+
+def test_a_short_api_key_is_refused_with_how_to_make_one():
+    with pytest.raises(ConfigError, match="at least 16 characters; 1 key.s. are shorter .the shortest has 2.") as err:
+        check_bind(Settings(host="0.0.0.0", api_keys="ab, " + "k" * 20))
+    assert "secrets.token_urlsafe" in err.value.message
 
 
 def test_keys_required_when_set_or_exposed():

@@ -50,7 +50,7 @@ def test_gradio_answer_route_needs_the_api_key_when_keys_are_set(keyed):
         Client(keyed.url, verbose=False).predict(TIKTOK, "", api_name="/answer")
     with pytest.raises(AppError, match="valid API key"):
         Client(keyed.url, verbose=False, headers={"X-API-Key": "key-three"}).predict(TIKTOK, "", api_name="/answer")
-    answer = Client(keyed.url, verbose=False, headers={"X-API-Key": "key-two"}).predict(TIKTOK, "", api_name="/answer")
+    answer = Client(keyed.url, verbose=False, headers={"X-API-Key": "key-two-0123456789"}).predict(TIKTOK, "", api_name="/answer")
     assert answer["question"] == TIKTOK and answer["citations"]
 
 
