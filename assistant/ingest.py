@@ -219,6 +219,8 @@ def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
         raise
     except OSError as exc:
         raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc
+    except RecursionError:
+        raise Unreadable("is nested too deeply to read (thousands of elements inside one another): not read") from None
     except Exception as exc:  # noqa: BLE001 - a parser failing on odd input must not stop the corpus
         raise Unreadable(f"could not be read ({type(exc).__name__}: {exc})") from exc
     cleaned = [clean_text(p.text) for p in raw_pages]

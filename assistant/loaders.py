@@ -176,9 +176,14 @@ def _list_marker(kind: str, n: int) -> str:
 # --------------------------------------------------------------------------- PDF
 def load_pdf_file(path: Path) -> list[Page]:
     """.pdf: text per page (pypdf), wrapped lines re-joined into one line per paragraph."""
+    import logging
+
     import pypdf
     from pypdf.errors import PdfReadError
 
+    # pypdf logs its repairs ("EOF marker not found") as warnings: the one-line refusal below says
+    # what matters, and a CLI must not print a library's log lines
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     if path.stat().st_size == 0:
         raise Unreadable("is empty")
     try:

@@ -82,3 +82,30 @@ def test_a_file_that_expands_past_the_text_limit_is_refused(tmp_path):
     docs, problems = load_corpus(root, Limits(max_text_chars=5_000))
     assert [d.doc_id for d in docs] == ["good"]
     assert "POLICY_INGEST_MAX_TEXT_CHARS" in problems[0].reason
+
+
+def test_deeply_nested_html_is_refused_in_plain_words(tmp_path):
+    root = _corpus(tmp_path)
+    (root / "deep.html").write_text("<div>" * 50_000 + "Employees shall not." + "</div>" * 50_000, encoding="utf-8")
+    docs, problems = load_corpus(root)
+    assert [d.doc_id for d in docs] == ["good"]
+    (p,) = problems
+    assert p.reason.startswith("is nested too deeply to read") and "RecursionError" not in p.reason
+
+
+@pytest.mark.slow
+def test_the_ingest_cli_prints_one_line_per_refused_file_and_no_library_noise(tmp_path):
+    import subprocess
+    import sys
+
+    root, secret = _corpus(tmp_path), _outside(tmp_path)
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n")  # no EOF marker
+    os.symlink(secret, root / "passwd.txt")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    res = subprocess.run([sys.executable, "-m", "assistant", "ingest", "--corpus", str(root), "--index",
+                          str(tmp_path / "idx")], capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 2 and all(ln.startswith("failed: ") for ln in lines), res.stderr
+    assert "EOF marker" not in res.stderr and "Traceback" not in res.stderr
+    assert "docs=1" in res.stdout
