@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
 from assistant.config import Settings
+from tests.chroma_server import Chroma
 from assistant.errors import IndexBusy, IndexMissing
 from assistant.indexer import LOCK_FILE
 from assistant.pipeline import Assistant
@@ -131,27 +126,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    exe = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**__import__("os").environ, "ANONYMIZED_TELEMETRY": "False"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except Exception:
-            if proc.poll() is not None:
-                pytest.fail("chroma run exited early")
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not come up")
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    server = Chroma(tmp_path / "server-data")
+    server.start()
+    yield server.url
+    server.kill()
 
 
 @pytest.mark.chroma_server
