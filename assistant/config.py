@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     api_keys: str = Field(
         "", description="Comma-separated API keys; required on /api whenever host is not loopback."
     )
+    chat_open: bool = Field(
+        False, description="With API keys set, let the chat page answer without a key (where the intranet already "
+        "authenticates staff, e.g. a single-sign-on proxy). Off: the chat answers only a valid X-API-Key header or a "
+        "POLICY_UI_AUTH login."
+    )
     ui_auth: str = Field("", description="Optional basic auth for the chat UI: 'user:password'.")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
     frame_ancestors: str = Field(

@@ -89,10 +89,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(422, _validation_message(exc))
 
 
-def build_router(assistant: Any, settings: Settings) -> APIRouter:
+def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = None,
+                 limiter: RateLimiter | None = None) -> APIRouter:
     """The /api routes, each behind the API key check and the rate limit."""
-    auth = ApiKeyAuth(settings)
-    limiter = RateLimiter(settings.rate_limit, auth=auth)
+    auth = auth or ApiKeyAuth(settings)
+    limiter = limiter or RateLimiter(settings.rate_limit, auth=auth)  # shared with the chat (create_app)
     router = APIRouter(prefix="/api", dependencies=[Depends(auth), Depends(limiter)], tags=["api"])
 
     @router.post("/ask", summary="Answer a question from the district policies")

@@ -20,6 +20,8 @@ from assistant.web import render
 from assistant.web.api import build_router, install_error_handlers, install_health
 from assistant.web.security import (
     API_KEY_HEADER,
+    ApiKeyAuth,
+    RateLimiter,
     SecurityHeaders,
     check_bind,
     ui_credentials,
@@ -86,7 +88,9 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     install_health(app, assistant)
-    app.include_router(build_router(assistant, settings))
+    auth = ApiKeyAuth(settings)
+    limiter = RateLimiter(settings.rate_limit, auth=auth)  # one limiter for /api, the chat and /answer
+    app.include_router(build_router(assistant, settings, auth, limiter))
     origins = settings.cors_origin_list()
     app.add_middleware(
         CORSMiddleware,
@@ -100,7 +104,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     app.add_middleware(RefuseUploads)
     if settings.root_path:
         app.add_middleware(RootPath, root_path=settings.root_path)
-    blocks = build_ui(assistant, settings)
+    blocks = build_ui(assistant, settings, auth, limiter)
     blocks.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
         app,

@@ -38,7 +38,8 @@ History = list[dict[str, Any]]
 class ChatUI:
     """Builds the Blocks and holds the handlers (kept small and testable)."""
 
-    def __init__(self, assistant: Any, settings: Settings):
+    def __init__(self, assistant: Any, settings: Settings, auth: ApiKeyAuth | None = None,
+                 limiter: RateLimiter | None = None):
         self.assistant = assistant
         self.settings = settings
         metas = assistant.documents()
@@ -47,8 +48,20 @@ class ChatUI:
             (f"{m.district} — {m.title}", m.doc_id) for m in metas
         ]
         # the chat and its programmatic /answer route obey the same key and rate rules as /api
-        self.auth = ApiKeyAuth(settings)
-        self.limiter = RateLimiter(settings.rate_limit, auth=self.auth)
+        # one key rule and one limiter for every route that answers (the API's own, from create_app)
+        self.auth = auth or ApiKeyAuth(settings)
+        self.limiter = limiter or RateLimiter(settings.rate_limit, auth=self.auth)
+
+    def _guard(self, request: gr.Request | None) -> None:
+        """The key rule of the chat's own answering routes (the Gradio queue): with keys set, a valid
+        X-API-Key header, a POLICY_UI_AUTH login (Gradio checks it before any route runs), or
+        POLICY_CHAT_OPEN for an intranet that authenticates staff itself."""
+        if not self.auth.required or self.settings.chat_open or self.settings.ui_auth:
+            return
+        key = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
+        if not self.auth.valid(key):
+            raise gr.Error(f"This chat needs an API key ({API_KEY_HEADER} header) on this server, or a chat login; "
+                           "ask your administrator.")
 
     def _throttle(self, request: gr.Request | None) -> None:
         """One ask for this client, or ``gr.Error`` when it is over ``POLICY_RATE_LIMIT``."""
@@ -72,6 +85,7 @@ class ChatUI:
             check_question(text, self.settings)
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
+        self._guard(request)
         self._throttle(request)
         history.append({"role": "user", "content": render.render_question(text)})
         history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
@@ -255,5 +269,6 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def build_ui(assistant: Any, settings: Settings) -> gr.Blocks:
-    return ChatUI(assistant, settings).build()
+def build_ui(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = None,
+             limiter: RateLimiter | None = None) -> gr.Blocks:
+    return ChatUI(assistant, settings, auth, limiter).build()

@@ -131,9 +131,10 @@ def keyed(web_assistant, web_settings) -> Iterator[LiveServer]:
     yield from _serve(web_assistant, web_settings.model_copy(update={"api_keys": "key-one-0123456789, key-two-0123456789"}))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def limited(web_assistant, web_settings) -> Iterator[LiveServer]:
-    """The app with a rate limit of 3 requests per minute."""
+    """The app with a rate limit of 3 requests per minute (a fresh server, so a fresh allowance:
+    /api, the chat and its /answer route share one limiter)."""
     yield from _serve(web_assistant, web_settings.model_copy(update={"rate_limit": 3}))
 
 

@@ -58,7 +58,7 @@ def test_gradio_answer_route_obeys_the_rate_limit(limited):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    client = Client(limited.url, verbose=False)  # the chat's own limiter: nothing else asks it here
+    client = Client(limited.url, verbose=False)  # a fresh server: nothing else asked it yet
     for _ in range(3):  # the limit is 3 per minute
         assert client.predict(TIKTOK, "", api_name="/answer")["citations"]
     with pytest.raises(AppError, match=r"Too many questions: the limit is 3 per minute\. Try again in \d+ s"):
@@ -160,3 +160,63 @@ def test_the_chat_is_rate_limited_per_client(web_assistant, web_settings):
     with pytest.raises(gr.Error, match="Too many questions: the limit is 1 per minute"):
         list(chat.respond(TIKTOK, [], "", request=alice))
     assert list(chat.respond(TIKTOK, [], "", request=bob))[-1][2].citations  # another client is not held up
+
+
+def _queue(url: str, headers: dict[str, str] | None = None) -> dict:
+    """Ask through the chat's own Gradio queue route, as a script could (POST queue/join with the
+    chat's fn_index, then read the event stream); returns the completion message."""
+    import json
+    import uuid
+
+    import httpx
+
+    deps = httpx.get(url + "/config", timeout=30).json()["dependencies"]
+    fn = next(i for i, d in enumerate(deps) if len(d.get("inputs", [])) == 4 and len(d.get("outputs", [])) == 9)
+    session = uuid.uuid4().hex[:10]
+    joined = httpx.post(url + "/gradio_api/queue/join", headers=headers, timeout=30, json={
+        "fn_index": fn, "data": [TIKTOK, [], "", {}], "session_hash": session, "event_data": None, "trigger_id": None})
+    assert joined.status_code == 200
+    with httpx.stream("GET", f"{url}/gradio_api/queue/data?session_hash={session}", headers=headers, timeout=90) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed":
+                return json.loads(line[5:])
+    raise AssertionError("the queue never completed")
+
+
+def test_the_chats_own_queue_route_needs_the_key_when_keys_are_set(keyed):
+    refused = _queue(keyed.url)
+    assert refused["success"] is False and "needs an API key" in refused["output"]["error"]
+    answered = _queue(keyed.url, {"X-API-Key": "key-one-0123456789"})
+    assert answered["success"] is True and "Staff should NOT follow/friend/connect" in json_text(answered)
+
+
+def json_text(message: dict) -> str:
+    import json
+
+    return json.dumps(message["output"]["data"], ensure_ascii=False)
+
+
+def test_the_chat_may_stay_open_by_a_setting(web_assistant, web_settings):
+    import gradio as gr
+
+    from assistant.web.ui import ChatUI
+
+    keyed = web_settings.model_copy(update={"api_keys": "key-one-0123456789"})
+    anonymous = gr.Request(headers={}, client={"host": "10.0.0.9"})
+    with pytest.raises(gr.Error, match="needs an API key"):
+        list(ChatUI(web_assistant, keyed).respond(TIKTOK, [], "", request=anonymous))
+    opened = keyed.model_copy(update={"chat_open": True})
+    assert list(ChatUI(web_assistant, opened).respond(TIKTOK, [], "", request=anonymous))[-1][2].citations
+
+
+def test_one_limiter_counts_the_api_and_the_chat_together(limited):
+    import httpx
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    for _ in range(2):
+        assert httpx.post(limited.url + "/api/ask", json={"question": TIKTOK}, timeout=60).status_code == 200
+    assert Client(limited.url, verbose=False).predict(TIKTOK, "", api_name="/answer")["citations"]
+    assert httpx.post(limited.url + "/api/ask", json={"question": TIKTOK}, timeout=60).status_code == 429
+    with pytest.raises(AppError, match="Too many questions"):
+        Client(limited.url, verbose=False).predict(TIKTOK, "", api_name="/answer")
