@@ -16,9 +16,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import IngestError, ManifestError
-from .loaders import LOADERS, PAGED, Unreadable
+from .loaders import LOADERS as _TEXT_LOADERS
+from .loaders import PAGED, Unreadable
+from .loaders_docx import load_docx_file
 from .types import DocMeta, Document, IngestProblem
 
+LOADERS = {**_TEXT_LOADERS, ".docx": load_docx_file}  # file suffix -> loader
 MANIFEST_NAME = "manifest.toml"
 SUPPORTED_SUFFIXES = frozenset(LOADERS)
 UNNAMED_DISTRICT = "Not stated in the manifest"
