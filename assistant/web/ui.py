@@ -35,6 +35,11 @@ INTRO = (
 History = list[dict[str, Any]]
 
 
+def _said(message: str) -> gr.Error:
+    """A message for the person in the chat; no traceback in the server log (it is not a fault)."""
+    return gr.Error(message, print_exception=False)
+
+
 class ChatUI:
     """Builds the Blocks and holds the handlers (kept small and testable)."""
 
@@ -60,7 +65,7 @@ class ChatUI:
             return
         key = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
         if not self.auth.valid(key):
-            raise gr.Error(f"This chat needs an API key ({API_KEY_HEADER} header) on this server, or a chat login; "
+            raise _said(f"This chat needs an API key ({API_KEY_HEADER} header) on this server, or a chat login; "
                            "ask your administrator.")
 
     def _throttle(self, request: gr.Request | None) -> None:
@@ -69,7 +74,7 @@ class ChatUI:
         host = request.client.host if request is not None and request.client else "local"
         wait = self.limiter.check(self.limiter.client(key, host))
         if wait is not None:
-            raise gr.Error(f"Too many questions: the limit is {self.limiter.limit} per minute. "
+            raise _said(f"Too many questions: the limit is {self.limiter.limit} per minute. "
                            f"Try again in {int(wait) + 1} s.")
 
     # --- handlers -------------------------------------------------------------------------------
@@ -84,7 +89,7 @@ class ChatUI:
         try:
             check_question(text, self.settings)
         except AssistantError as exc:
-            raise gr.Error(exc.message) from exc
+            raise _said(exc.message) from exc
         self._guard(request)
         self._throttle(request)
         history.append({"role": "user", "content": render.render_question(text)})
@@ -95,7 +100,7 @@ class ChatUI:
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
             yield self._partial(history, "")
-            raise gr.Error(exc.message) from exc
+            raise _said(exc.message) from exc
         head = f'<div class="pa-answer">{render.render_summary(answer)}'
         history[-1] = {"role": "assistant", "content": head + "</div>"}
         yield self._partial(history, "")
@@ -144,14 +149,14 @@ class ChatUI:
                 try:
                     return self.context_html(c), render.citation_text(c)
                 except AssistantError as exc:
-                    raise gr.Error(exc.message) from exc
+                    raise _said(exc.message) from exc
         return "", ""
 
     def give_feedback(
         self, rating: int, comment: str, answer: Answer | None, district: str | None
     ) -> tuple[str, str]:
         if answer is None:
-            raise gr.Error("Ask a question first, then rate the answer.")
+            raise _said("Ask a question first, then rate the answer.")
         verdicts = [f.verdict for f in list(answer.findings) + list(answer.other_districts)]
         self.assistant.feedback.add(
             answer.question, answer.district or district or None, answer.answer_id, verdicts,
@@ -177,12 +182,12 @@ class ChatUI:
         """Answer a question; returns the Answer JSON (same as POST /api/ask, with the same
         X-API-Key rule and rate limit)."""
         if not self.auth.allows(request.headers.get(API_KEY_HEADER.lower()) if request is not None else None):
-            raise gr.Error(f"A valid API key is required in the {API_KEY_HEADER} header.")
+            raise _said(f"A valid API key is required in the {API_KEY_HEADER} header.")
         self._throttle(request)
         try:
             return ask_and_log(self.assistant, self.settings, question, district or None).to_dict()
         except AssistantError as exc:
-            raise gr.Error(exc.message) from exc
+            raise _said(exc.message) from exc
 
     # --- layout ---------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:

@@ -220,3 +220,19 @@ def test_one_limiter_counts_the_api_and_the_chat_together(limited):
     assert httpx.post(limited.url + "/api/ask", json={"question": TIKTOK}, timeout=60).status_code == 429
     with pytest.raises(AppError, match="Too many questions"):
         Client(limited.url, verbose=False).predict(TIKTOK, "", api_name="/answer")
+
+
+def test_a_refused_chat_call_leaves_no_traceback_in_the_server_log(limited, capfd):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(limited.url, verbose=False)
+    capfd.readouterr()
+    with pytest.raises(AppError, match="Please type a question"):
+        client.predict("   ", "", api_name="/answer")
+    for _ in range(2):
+        client.predict(TIKTOK, "", api_name="/answer")
+    with pytest.raises(AppError, match="Too many questions"):
+        client.predict(TIKTOK, "", api_name="/answer")
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.err and "Traceback" not in logged.out
