@@ -329,3 +329,28 @@ class ClauseStore:
                     self.client.delete_collection(name)
                 except Exception:  # another process may have removed it already
                     pass
+        self.drop_orphan_segments()
+
+    def drop_orphan_segments(self) -> list[str]:
+        """Embedded Chroma only: remove segment folders (``index/chroma/<uuid>/``) that no collection
+        uses any more: a deleted collection's, or a killed write's. Returns the removed names."""
+        import re
+        import shutil
+        import sqlite3
+
+        root = self.index_dir / "chroma"
+        db = root / "chroma.sqlite3"
+        if self.chroma_url or not db.is_file():
+            return []
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                used = {row[0] for row in conn.execute("SELECT id FROM segments")}
+        except sqlite3.Error:
+            return []  # another Chroma layout: leave its files alone
+        uuid = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        removed = []
+        for folder in root.iterdir():
+            if folder.is_dir() and uuid.match(folder.name) and folder.name not in used:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return removed

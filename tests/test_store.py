@@ -145,3 +145,23 @@ def test_ingest_and_ask_through_a_real_chroma_server(chroma_server, seed_corpus_
         assert a.document(c.doc_id).text[c.start:c.end] == c.quote
     again = _open(settings, embedder).ingest()
     assert again.embedded == 0
+
+
+def test_orphan_chroma_segment_folders_are_removed_on_the_next_ingest(seed_corpus_copy, tmp_path, embedder):
+    """A deleted collection's (or a killed write's) segment folder must not pile up on disk."""
+    import sqlite3
+    import uuid
+
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    _open(settings, embedder).ingest()
+    orphan = tmp_path / "idx" / "chroma" / str(uuid.uuid4())
+    orphan.mkdir()
+    (orphan / "data_level0.bin").write_bytes(b"\0" * 64)
+    target = next(seed_corpus_copy.glob("004_*.txt"))
+    target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not fly drones.\n", encoding="utf-8")
+    _open(settings, embedder).ingest()
+    root = tmp_path / "idx" / "chroma"
+    used = {r[0] for r in sqlite3.connect(root / "chroma.sqlite3").execute("SELECT id FROM segments")}
+    folders = {p.name for p in root.iterdir() if p.is_dir()}
+    assert not orphan.exists() and folders <= used
+    assert Assistant.open(settings, embedder=embedder).ask("Can I fly drones?").findings
