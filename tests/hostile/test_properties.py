@@ -4,12 +4,11 @@ never crashes."""
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.chunk import chunk_document
+from assistant.loaders import MARKER_RE
 from assistant.ingest import clean_text, content_hash
 from assistant.norms import extract_norms
 from assistant.types import DocMeta, Document
@@ -26,7 +25,8 @@ LINE = st.one_of(
     st.sampled_from(["Section A – Introduction", "Personal Use of Social Media", "DEFINITIONS", ""]),
 )
 POLICY = st.lists(LINE, min_size=1, max_size=40).map("\n".join)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: every run (and CI) tries the same examples, so a failure is reproducible, not flaky
+SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _doc(text: str) -> Document:
@@ -62,12 +62,12 @@ def test_no_word_of_a_sentence_is_lost_by_chunking(text):
         line = line.strip()
         if not line or line in headings:
             continue
-        body = re.sub(r"^(?:\d{1,3}\.|[A-E]\.|•)\s+", "", line)  # the item marker is not part of the quote
+        body = MARKER_RE.sub("", line + " ").strip()  # an item marker ("8.", "a.", "•") is not part of the quote
         for word in body.split():
             assert word in quoted, (word, line)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(min_size=0, max_size=400))
 def test_arbitrary_unicode_never_crashes_cleaning_chunking_or_norms(raw):
     doc = _doc(raw)
