@@ -39,23 +39,6 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
-    per_district: int = Field(2, description="Clauses cited at most per district when comparing districts.")
-    second_citation_ratio: float = Field(
-        0.93, description="A district's further clauses are cited when their relevance is this share of its best's."
-    )
-    per_district_filtered: int = Field(3, description="Clauses cited at most for the one district asked about.")
-    max_citations: int = Field(10, description="Clauses cited at most in one answer.")
-    address_coverage: float = Field(
-        0.2, description="A clause addresses a question when it uses this idf-weighted share of its words..."
-    )
-    address_similarity: float = Field(0.2, description="...and its cosine similarity to the question is at least this,")
-    strong_similarity: float = Field(0.4, description="...or when its cosine similarity alone reaches this.")
-    abstain_coverage: float = Field(
-        0.25, description="Abstain unless some clause uses this share of the question's words..."
-    )
-    abstain_pair_similarity: float = Field(0.25, description="...with at least this cosine similarity,")
-    abstain_similarity: float = Field(0.4, description="...or some clause's cosine similarity alone reaches this.")
-    coverage_weight: float = Field(0.1, description="Weight of word coverage next to similarity when ranking citations.")
     rule_threshold: float = Field(
         0.63, description="A district rules on the question when one of its norms (sentences) scores this: cosine of "
         "sentence and question plus rule_lexical_weight times the share of the question's words it uses."

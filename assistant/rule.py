@@ -10,7 +10,9 @@ depends on the kind of question: "can I" / "must I" / "what should I do" questio
 rules directed at staff; "what happens if" by consequences; "what is" by definitions and facts;
 "who" by rules and duties of others. Then:
 
-- **rules**: the best eligible norm reaches ``rule_threshold``. Among the eligible norms within
+- **rules**: an eligible norm (about the same act, people and channel, and naming one of the
+  question's focus words) reaches ``rule_threshold`` (``agreed_threshold`` when it names the same
+  specific act). Among the eligible norms within
   ``rule_margin`` of the best, a "can I" question takes the most restrictive reading (a
   restriction that applies beats a permission next to it); a restriction whose own clause carries
   a matching exception ("may ... when educationally necessary") rules ``conditional``; a
@@ -25,10 +27,9 @@ rules directed at staff; "what happens if" by consequences; "what is" by definit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import math
 
 import numpy as np
 
@@ -108,7 +109,8 @@ class NormIndex:
         for i, n in enumerate(self.norms):
             by_doc.setdefault(n.doc_id, []).append(i)
         self.by_doc = {d: np.array(ix, dtype=np.int64) for d, ix in by_doc.items()}
-        # each district's own word statistics: its ruling never depends on what other policies say
+        # each district's own word statistics for word coverage (the focus words, ``Asked.focus``,
+        # are the one corpus-wide statistic a ruling reads)
         self.vocab: dict[str, set[str]] = {}
         self.idf: dict[str, dict[str, float]] = {}
         self.unseen_idf: dict[str, float] = {}
@@ -122,6 +124,8 @@ class NormIndex:
             self.idf[d] = {t: math.log(1 + (n_d - f + 0.5) / (f + 0.5)) for t, f in df.items()}
             self.unseen_idf[d] = math.log(1 + (n_d + 0.5) / 0.5)
         self.forces = np.array([n.force for n in self.norms], dtype=object)
+        # the facets as sets, once (they are compared for every norm on every ask)
+        self.facets = [(frozenset(n.acts), frozenset(n.people), frozenset(n.channels)) for n in self.norms]
 
     def _span(self, norm: Norm, start: int, end: int) -> str:
         c = self.clauses[norm.clause_id]
@@ -166,13 +170,12 @@ class Ruler:
         lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i], idf, unseen)
                         for i in ix])
         # structure: a norm naming the same people and the same specific act as the question
-        bonus = np.array([self._agreement(asked, self.index.norms[i]) for i in ix])
+        bonus = np.array([self._agreement(asked, *self.index.facets[i][:2]) for i in ix])
         return ix, dense + self.settings.rule_lexical_weight * lex + self.settings.agreement_bonus * bonus
 
     @staticmethod
-    def _agreement(asked: Asked, norm: Norm) -> float:
-        people_agree = bool(asked.people & set(norm.people))
-        return float(people_agree) + float(agrees(asked.acts, frozenset(norm.acts)))
+    def _agreement(asked: Asked, acts: frozenset[str], people: frozenset[str]) -> float:
+        return float(bool(asked.people & people)) + float(agrees(asked.acts, acts))
 
     def rule(self, asked: Asked, doc_id: str) -> Ruling:
         s = self.settings
@@ -184,16 +187,15 @@ class Ruler:
         gated = asked.kind in _GATED
         focus = asked.focus
         eligible = [k for k in order if self.index.forces[ix[k]] in forces
-                    and (not gated or self.matches(asked, self.index.norms[ix[k]]))
+                    and (not gated or self.matches(asked, ix[k]))
                     and (asked.kind in ("define", "consequence") or score[k] >= s.strong_rule_threshold
                          or self.names_focus(focus, asked, ix[k]))]
         score, eligible = self.rerank(asked, ix, score, eligible)
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
         # a norm naming the same specific act as the question needs less similarity to rule
         passing = [k for k in eligible if score[k] >= threshold or (
-            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, frozenset(self.index.norms[ix[k]].acts)))
+            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, self.index.facets[ix[k]][0]))
             or (asked.kind == "define" and score[k] >= s.agreed_threshold and self.defines(asked, ix[k]))]
-        eligible = passing + [k for k in eligible if k not in passing]
         if not passing:
             near = [k for k in order[:2] if score[k] >= s.related_threshold]
             if near:
@@ -210,7 +212,7 @@ class Ruler:
                  or (asked.kind == "may" and self.reading(asked, ix[k]) in restrictive
                      and score[k] >= best - s.restriction_margin)]
         if asked.people:  # "photos of my students": a rule about those people before one about others
-            about = [k for k in cands if asked.people & set(self.index.norms[ix[k]].people)]
+            about = [k for k in cands if asked.people & self.index.facets[ix[k]][1]]
             cands = about or cands
         chosen = cands[0]
         if asked.kind == "may":
@@ -245,11 +247,14 @@ class Ruler:
         named = self.index.named[i]
         return not focus or any(t in named or asked.term_expansions.get(t, set()) & named for t in focus)
 
-    @staticmethod
-    def matches(asked: Asked, norm: Norm) -> bool:
-        """Whether the norm is about the asked act and people at all (``actions.compatible``)."""
-        return compatible(asked.acts, asked.people, frozenset(norm.acts), frozenset(norm.people),
-                          asked.channels, frozenset(norm.channels))
+    def matches(self, asked: Asked, i: int | Norm) -> bool:
+        """Whether norm ``i`` (a position, or a ``Norm``) is about the asked act, people and channel
+        at all (``actions.compatible``)."""
+        if isinstance(i, Norm):
+            acts, people, channels = frozenset(i.acts), frozenset(i.people), frozenset(i.channels)
+        else:
+            acts, people, channels = self.index.facets[i]
+        return compatible(asked.acts, asked.people, acts, people, asked.channels, channels)
 
     def reading(self, asked: Asked, i: int) -> str:
         """A norm's verdict on this question: a condition inside a prohibition reads ``conditional``

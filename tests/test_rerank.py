@@ -65,7 +65,7 @@ def test_the_ruler_blends_the_rerankers_scores_into_the_near_best_norms(seed_ass
     ix, base = plain.scores(asked, "d207-guidelines")
     order = [k for k in np.argsort(-base, kind="stable")]
     eligible = [k for k in order if seed_assistant.norms.norms[ix[k]].force == "rule"
-                and plain.matches(asked, seed_assistant.norms.norms[ix[k]])][: s.rerank_top]
+                and plain.matches(asked, int(ix[k]))][: s.rerank_top]
     blended, reordered = ruler.rerank(asked, ix, base, eligible)
     expected = rr.score(asked.question, [seed_assistant.norms.text(seed_assistant.norms.norms[ix[k]]) for k in eligible])
     assert np.allclose(blended[eligible], expected)  # weight 1: the reranker's own scores
@@ -73,32 +73,34 @@ def test_the_ruler_blends_the_rerankers_scores_into_the_near_best_norms(seed_ass
 
 
 def test_an_http_rerank_endpoint_reorders_and_a_failure_falls_back(seed_assistant):
-    def favour_friending(body):
-        docs = body["documents"]
-        return json.dumps({"results": [{"index": i, "relevance_score": 0.99 if "friend" in d.lower() else 0.01}
-                                       for i, d in enumerate(docs)]})
+    """The endpoint favours the last candidate it is sent (not the one the ruler would pick on
+    its own): the ruling must follow it; a failing endpoint leaves the ruling as without one."""
+    def favour_the_last(body):
+        n = len(body["documents"])
+        return json.dumps({"results": [{"index": i, "relevance_score": 0.99 if i == n - 1 else 0.01}
+                                       for i in range(n)]})
 
+    question, doc = "Can I email students from my personal Gmail account?", "chsd230-5125"
     with ScriptedLLMServer() as server:
         s = Settings(**{**seed_assistant.settings.model_dump(), "rerank_model": server.url + "/v1",
-                        "rerank_name": "scripted-rerank", "rerank_weight": 0.9})
+                        "rerank_name": "scripted-rerank", "rerank_weight": 0.9, "rule_threshold": 0.0,
+                        "agreed_threshold": 0.0})
         rr = build_reranker(s)
         assert isinstance(rr, HttpReranker) and rr.url == server.url + "/v1/rerank"
-        ruler = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, s, reranker=rr)
-        asked = seed_assistant.retriever.analyse("Can I be friends with students online?")
-        server.push(favour_friending)
-        ruling = ruler.rule(asked, "chsd230-5125")
+        asked = seed_assistant.retriever.analyse(question)
+        plain = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, s).rule(asked, doc)
+        server.push(favour_the_last)
+        ruling = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, s, reranker=rr).rule(asked, doc)
         sent = server.requests[-1].body
-        assert sent["model"] == "scripted-rerank" and sent["query"] == asked.question and sent["documents"]
-        assert ruling.rules and "friends" in seed_assistant.norms.text(ruling.deciding)
+        assert sent["model"] == "scripted-rerank" and sent["query"] == asked.question and len(sent["documents"]) >= 2
+        favoured = sent["documents"][-1]
+        assert seed_assistant.norms.text(plain.deciding) != favoured  # the reranker has something to change
+        assert ruling.rules and seed_assistant.norms.text(ruling.deciding) == favoured
         # a broken or failing endpoint: the ruling stands as without a reranker
-        plain = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, seed_assistant.settings).rule(
-            asked, "chsd230-5125")
         for push in (lambda: server.push_error(500), lambda: server.push_raw(b"not json"),
                      lambda: server.push('{"results": [{"index": 99, "relevance_score": 1}]}')):
             push()
-            s_off = Settings(**{**s.model_dump(), "rerank_weight": 0.5})
-            got = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, s_off, reranker=rr).rule(
-                asked, "chsd230-5125")
+            got = Ruler(seed_assistant.norms, seed_assistant.retriever.lexical, s, reranker=rr).rule(asked, doc)
             assert (got.status, got.verdict, got.deciding) == (plain.status, plain.verdict, plain.deciding)
 
 
