@@ -124,7 +124,7 @@ class Asked:
     acts: frozenset[str] = frozenset()  # act classes of the asked action (``actions.acts``)
     people: frozenset[str] = frozenset()  # whom it is about ("student", "parent")
     channels: frozenset[str] = frozenset()  # through what ("sms", "social", "email", "phone")
-    focus: tuple[str, ...] = ()  # the asked action's two rarest words across the policies (stems)
+    candidates: tuple[str, ...] = ()  # the asked action's content stems: the focus words' pool (``Ruler.focus``)
 
 
 def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_queries: bool = True) -> Asked:
@@ -140,19 +140,13 @@ def analyse(question: str, lexical: LexicalIndex, embedder: Embedder, expand_que
         question=question, corrected=corrected, query=query, kind=kind,
         action=action, terms=terms, term_expansions=expansions,
         vector=embedder.encode_query(query), acts=acts(action), people=people(action), channels=channels(action),
-        focus=focus_terms(terms, expansions, lexical, action),
+        candidates=focus_candidates(terms, lexical, action),
     )
 
 
-def focus_terms(terms: tuple[str, ...], expansions: dict[str, set[str]], lexical: LexicalIndex, action: str,
-                n: int = 2) -> tuple[str, ...]:
-    """The ``n`` rarest words of the asked action that the policies' vocabulary knows (directly or
-    through a staff-word expansion), rarest first: "disclaimer" in "what disclaimer must a site
-    show", "parent" in "dm a parent on insta". Words of the question's other sentences count only
-    when the action has none. Rarity across all stored policies ranks a question's words better
-    than one district's own counts (dev 0.816 vs 0.792): the one corpus-wide statistic a ruling
-    reads (docs/BENCHMARKS.md)."""
-    known = [t for t in terms if t in lexical.idf or expansions.get(t)]
+def focus_candidates(terms: tuple[str, ...], lexical: LexicalIndex, action: str) -> tuple[str, ...]:
+    """The question's content stems that belong to the asked action, in order; all of them when the
+    action has none. Which two of them a district must name is that district's own business
+    (``Ruler.focus``): no statistic of the other stored documents enters a ruling."""
     in_action = set(lexical.analyzer.content_terms(action))
-    known = [t for t in known if t in in_action] or known
-    return tuple(sorted(known, key=lambda t: -lexical.idf.get(t, lexical.unseen_idf))[:n])
+    return tuple(t for t in terms if t in in_action) or terms

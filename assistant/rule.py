@@ -38,6 +38,7 @@ from .asked import Asked
 from .config import Settings
 from .lexical import LexicalIndex
 from .norms import norm_embed_text
+from .reference import load_reference
 from .types import NOT_ADDRESSED, Clause, Norm
 
 __all__ = ["ELIGIBLE", "NormIndex", "Ruler", "Ruling"]
@@ -109,8 +110,8 @@ class NormIndex:
         for i, n in enumerate(self.norms):
             by_doc.setdefault(n.doc_id, []).append(i)
         self.by_doc = {d: np.array(ix, dtype=np.int64) for d, ix in by_doc.items()}
-        # each district's own word statistics for word coverage (the focus words, ``Asked.focus``,
-        # are the one corpus-wide statistic a ruling reads)
+        # each district's own word statistics: word coverage and the focus words read these, so a
+        # district's ruling depends on its own text and the question only
         self.vocab: dict[str, set[str]] = {}
         self.idf: dict[str, dict[str, float]] = {}
         self.unseen_idf: dict[str, float] = {}
@@ -144,6 +145,7 @@ class Ruler:
         self.lexical = lexical
         self.settings = settings
         self.reranker = reranker  # optional (``rerank.build_reranker``); off by default
+        self.reference = load_reference()  # frozen word rarity of policy language (the focus words)
 
     def rerank(self, asked: Asked, ix: np.ndarray, score: np.ndarray, eligible: list[int]) -> tuple[np.ndarray, list[int]]:
         """Blend the reranker's relevance into the best eligible norms' scores (unchanged on failure)."""
@@ -185,7 +187,7 @@ class Ruler:
         order = np.argsort(-score, kind="stable")
         forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
         gated = asked.kind in _GATED
-        focus = asked.focus
+        focus = self.focus(asked, doc_id)
         eligible = [k for k in order if self.index.forces[ix[k]] in forces
                     and (not gated or self.matches(asked, ix[k]))
                     and (asked.kind in ("define", "consequence") or score[k] >= s.strong_rule_threshold
@@ -241,6 +243,19 @@ class Ruler:
         head = self.index.text(n).split(" - ", 1)[0].split(" – ", 1)[0]
         stems = set(self.lexical.analyzer.tokens(head))
         return bool(stems) and stems <= set(asked.terms) | {x for t in asked.terms for x in asked.term_expansions.get(t, ())}
+
+    def focus(self, asked: Asked, doc_id: str, n: int = 2) -> tuple[str, ...]:
+        """The ``n`` rarest words of the asked action in policy language, rarest first
+        ("disclaimer" in "what disclaimer must a site show", "parent" in "dm a parent on insta"):
+        words the frozen reference of policy language (``reference.py``) or this district uses, or
+        that have a staff-word expansion; a word the reference never uses counts rarest. Rarity is
+        read from the frozen reference, never from the stored documents, so adding an unrelated
+        policy cannot move a ruling (docs/BENCHMARKS.md: the variants measured)."""
+        ref = self.reference
+        vocab = self.index.vocab.get(doc_id, set())
+        known = [t for t in asked.candidates if t in ref.df or t in vocab or asked.term_expansions.get(t)]
+        unseen = ref.unseen_idf
+        return tuple(sorted(known, key=lambda t: -(ref.idf(t) or unseen))[:n])
 
     def names_focus(self, focus: tuple[str, ...], asked: Asked, i: int) -> bool:
         """Whether norm ``i`` (or its headings) names one of ``focus`` (or a staff-word expansion)."""
