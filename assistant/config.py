@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     ingest_max_text_chars: int = Field(
         2_000_000, description="Most text one file may expand to once loaded (characters; a .docx or PDF can expand)."
     )
+    ingest_max_file_seconds: float = Field(
+        120.0, ge=0, description="Longest one file may take to read and clean, in seconds (0: no limit; each file is "
+        "read in a child process that is stopped at the limit)."
+    )
     ingest_max_clauses: int = Field(5_000, description="Most clauses one document may split into.")
 
     # --- model --------------------------------------------------------------------------------

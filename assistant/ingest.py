@@ -19,6 +19,7 @@ from .errors import IngestError, ManifestError
 from .loaders import LOADERS as _TEXT_LOADERS
 from .loaders import PAGED, Unreadable
 from .loaders_docx import load_docx_file
+from .timebox import FileReader
 from .types import DocMeta, Document, IngestProblem
 
 LOADERS = {**_TEXT_LOADERS, ".docx": load_docx_file}  # file suffix -> loader
@@ -93,10 +94,12 @@ class _Manifest:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one file may cost an ingest (``Settings``: ingest_max_file_bytes, ingest_max_text_chars)."""
+    """What one file may cost an ingest (``Settings``: ingest_max_file_bytes, ingest_max_text_chars,
+    ingest_max_file_seconds)."""
 
     max_file_bytes: int = 20_000_000
     max_text_chars: int = 2_000_000
+    max_file_seconds: float = 120.0  # 0: no deadline (read in this process)
 
 
 def inside(root: Path, path: Path) -> bool:
@@ -318,42 +321,43 @@ def load_corpus(corpus_dir: str | Path, limits: Limits | None = None) -> tuple[l
     listed = {p.relative_to(root).as_posix() for p in paths}
     # A manifest entry for a file of a type we do not read is reported, not silently ignored.
     paths += [root / rel for rel in manifest.entries if rel not in listed]
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        if str(path) in failed_files:
-            continue
-        if manifest.broken:
-            problems.append(IngestProblem(str(path), f"not ingested: {MANIFEST_NAME} could not be read"))
-            continue
-        meta = manifest.entries.get(rel)
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
-        if size > limits.max_file_bytes:
-            problems.append(IngestProblem(str(path), (
-                f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (setting POLICY_INGEST_MAX_FILE_BYTES): "
-                "not read")))
-            continue
-        try:
-            doc = load_document(path, meta)
-        except IngestError as exc:
-            problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
-            continue
-        if len(doc.text) > limits.max_text_chars:
-            problems.append(IngestProblem(str(path), (
-                f"expands to {len(doc.text):,} characters of text, over the limit of {limits.max_text_chars:,} "
-                "(setting POLICY_INGEST_MAX_TEXT_CHARS): not indexed")))
-            continue
-        if meta is None:
-            doc = Document(
-                meta=_derived_meta(path, doc.text, rel), text=doc.text, content_hash=doc.content_hash, pages=doc.pages
-            )
-            if doc.doc_id in ids:
-                problems.append(
-                    IngestProblem(str(path), f"its derived doc id '{doc.doc_id}' is already used by {ids[doc.doc_id]}")
-                )
+    with FileReader(limits.max_file_seconds, load_document) as reader:  # each file within its deadline
+        for path in paths:
+            rel = path.relative_to(root).as_posix()
+            if str(path) in failed_files:
                 continue
-            ids[doc.doc_id] = rel
-        docs.append(doc)
+            if manifest.broken:
+                problems.append(IngestProblem(str(path), f"not ingested: {MANIFEST_NAME} could not be read"))
+                continue
+            meta = manifest.entries.get(rel)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            if size > limits.max_file_bytes:
+                problems.append(IngestProblem(str(path), (
+                    f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (setting POLICY_INGEST_MAX_FILE_BYTES): "
+                    "not read")))
+                continue
+            try:
+                doc = reader.read(path, meta)
+            except IngestError as exc:
+                problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
+                continue
+            if len(doc.text) > limits.max_text_chars:
+                problems.append(IngestProblem(str(path), (
+                    f"expands to {len(doc.text):,} characters of text, over the limit of {limits.max_text_chars:,} "
+                    "(setting POLICY_INGEST_MAX_TEXT_CHARS): not indexed")))
+                continue
+            if meta is None:
+                doc = Document(
+                    meta=_derived_meta(path, doc.text, rel), text=doc.text, content_hash=doc.content_hash, pages=doc.pages
+                )
+                if doc.doc_id in ids:
+                    problems.append(
+                        IngestProblem(str(path), f"its derived doc id '{doc.doc_id}' is already used by {ids[doc.doc_id]}")
+                    )
+                    continue
+                ids[doc.doc_id] = rel
+            docs.append(doc)
     return docs, problems

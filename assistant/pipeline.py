@@ -191,7 +191,8 @@ class Assistant:
             from .ingest import Limits
 
             s = self.settings
-            limits = Limits(max_file_bytes=s.ingest_max_file_bytes, max_text_chars=s.ingest_max_text_chars)
+            limits = Limits(max_file_bytes=s.ingest_max_file_bytes, max_text_chars=s.ingest_max_text_chars,
+                            max_file_seconds=s.ingest_max_file_seconds)
             indexer = Indexer(self.store, self.embedder, limits, max_clauses=s.ingest_max_clauses)
             report = indexer.run(Path(corpus or s.corpus), rebuild, progress)
             if self.store.exists():

@@ -109,3 +109,48 @@ def test_the_ingest_cli_prints_one_line_per_refused_file_and_no_library_noise(tm
     assert len(lines) == 2 and all(ln.startswith("failed: ") for ln in lines), res.stderr
     assert "EOF marker" not in res.stderr and "Traceback" not in res.stderr
     assert "docs=1" in res.stdout
+
+
+def _slow_docx(path: Path, paragraphs: int) -> Path:
+    """A small .docx (tens of KB) of many tiny paragraphs: seconds of parsing for python-docx."""
+    import zipfile
+
+    from tests.fixtures_docs import build_docx
+
+    small = build_docx(["Policy", "Employees shall not text students."], path.with_name("small-src.docx"))
+    body = "".join(f"<w:p><w:r><w:t>w{i % 10}</w:t></w:r></w:p>" for i in range(paragraphs))
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                at = text.index("<w:body>") + len("<w:body>")
+                data = (text[:at] + body + text[at:]).encode("utf-8")
+            out.writestr(item, data)
+    small.unlink()
+    return path
+
+
+def test_a_file_that_reads_past_its_deadline_is_stopped_and_the_rest_still_read(tmp_path):
+    root = _corpus(tmp_path)
+    _slow_docx(root / "many-paragraphs.docx", 4_000)
+    (root / "zz-after.txt").write_text("Another Policy\n\nEmployees must report bullying.\n", encoding="utf-8")
+    docs, problems = load_corpus(root, Limits(max_file_seconds=0.5))
+    assert sorted(d.doc_id for d in docs) == ["good", "zz-after"]  # the worker was replaced for the next file
+    (p,) = problems
+    assert p.path.endswith("many-paragraphs.docx")
+    assert p.reason == "took longer than 0.5 s to read (setting POLICY_INGEST_MAX_FILE_SECONDS): not read"
+    # with a deadline it can meet, the same file is read (the limit, not the file, refused it)
+    docs, problems = load_corpus(root, Limits(max_file_seconds=600))
+    assert not problems and "many-paragraphs" in {d.doc_id for d in docs}
+
+
+def test_files_are_read_the_same_with_and_without_the_reader_process(tmp_path):
+    root = _corpus(tmp_path)
+    (root / "latin.txt").write_bytes("Caf\xe9 Policy\n\nEmployees shall not text students.\n".encode("latin-1"))
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    timed, timed_problems = load_corpus(root, Limits(max_file_seconds=60))
+    inline, inline_problems = load_corpus(root, Limits(max_file_seconds=0))
+    assert [(d.doc_id, d.text, d.meta) for d in timed] == [(d.doc_id, d.text, d.meta) for d in inline]
+    assert [(p.path, p.reason) for p in timed_problems] == [(p.path, p.reason) for p in inline_problems]
+    assert [p.path.endswith("broken.pdf") for p in timed_problems] == [True]
