@@ -10,6 +10,7 @@ another action never reads as "X requires this".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from .asked import Asked
 from .config import Settings
 from .retrieve import Retrieval
 from .rule import NormIndex, Ruling
-from .types import NOT_ADDRESSED, Answer, Citation, Document, Finding, Norm
+from .types import NOT_ADDRESSED, Answer, Citation, Document, Finding, Norm, ScopeSummary
 
 # How the summary names each verdict, for one district and for several.
 _VERB = {
@@ -29,6 +30,15 @@ _VERB = {
     "recommended": ("recommends", "recommend"),
     "permitted": ("permits", "permit"),
     "informational": ("says", "say"),
+}
+_COUNTED = {  # "Across the 200 districts in scope: 1 prohibits it, 34 prohibit it, ..."
+    "prohibited": ("prohibits it", "prohibit it"),
+    "discouraged": ("discourages it", "discourage it"),
+    "conditional": ("allows it only under conditions", "allow it only under conditions"),
+    "required": ("requires it", "require it"),
+    "recommended": ("recommends it", "recommend it"),
+    "permitted": ("permits it", "permit it"),
+    "informational": ("describes it without a rule", "describe it without a rule"),
 }
 _ORDER = ("prohibited", "discouraged", "conditional", "required", "recommended", "permitted", "informational")
 _MAX_ACTION_WORDS = 14
@@ -159,35 +169,71 @@ class ExtractiveAnswerer:
         return out
 
     # -- the answer ----------------------------------------------------------------------------
+    def counts_line(self, counts: Mapping[str, int], total: int) -> str:
+        """"Across the 200 districts in scope: 34 prohibit it, 150 do not address it."."""
+        parts = [f"{counts[v]:,} {_COUNTED[v][0 if counts[v] == 1 else 1]}" for v in _ORDER if counts.get(v)]
+        if counts.get("related"):
+            n = counts["related"]
+            parts.append(f"{n:,} {'have' if n != 1 else 'has'} related passages but no ruling")
+        if counts.get(NOT_ADDRESSED):
+            n = counts[NOT_ADDRESSED]
+            parts.append(f"{n:,} {'do' if n != 1 else 'does'} not address it")
+        return f"Across the {total:,} districts in scope: {_names(parts)}."
+
     def answer(self, asked: Asked, retrieval: Retrieval | None = None, district: str | None = None,
-               rulings: Sequence[Ruling] = ()) -> Answer:
-        """``rulings``: one per district in scope (with a filter, the chosen district's first)."""
+               rulings: Sequence[Ruling] = (), scope: str = "all", page: int = 1) -> Answer:
+        """``rulings``: one per district in scope (with a filter, the chosen district's first). The
+        other districts are listed a page at a time (``page_size``, best rulings first); the counts
+        by ruling cover every district in scope."""
+        s = self.settings
+        ordered = sorted(rulings, key=lambda r: ({"rules": 0, "related": 1}.get(r.status, 2), -r.score))
+        mine_r = [r for r in ordered if district is not None and r.doc_id == district]
+        rest = [r for r in ordered if district is None or r.doc_id != district]
+        pages = max(1, -(-len(rest) // s.page_size))
+        if page < 1 or page > pages:
+            from .errors import InvalidQuestion
+
+            raise InvalidQuestion(f"Page {page} does not exist: this answer has {pages} page(s) of districts.")
+        shown = rest[(page - 1) * s.page_size: page * s.page_size]
+        counts: dict[str, int] = {}
         findings: list[Finding] = []
         not_addressed: list[str] = []
-        for r in sorted(rulings, key=lambda r: (not r.rules, -r.score)):
+        many = len(ordered) > s.summary_max_districts
+        for r in mine_r + shown:
             f = self.finding(r)
-            if f is None:
-                not_addressed.append(r.doc_id)
-            else:
-                findings.append(f)
+            if f is not None and many and r not in mine_r:  # a long list: each district's deciding quote only
+                f = dataclasses.replace(f, citations=f.citations[:1])
+            (findings.append(f) if f is not None else not_addressed.append(r.doc_id))
+        for r in ordered:
+            key = r.verdict if r.rules else r.status
+            counts[key] = counts.get(key, 0) + 1
         not_addressed.sort()
         mine = [f for f in findings if district is None or f.doc_id == district]
         others = [f for f in findings if district is not None and f.doc_id != district]
         abstained = not any(f.rules for f in mine)
-        answer_id = uuid.uuid4().hex[:16]
-        common = dict(question=asked.question, district=district, answer_id=answer_id, asked=asked.action,
-                      kind=asked.kind, not_addressed=tuple(not_addressed), other_districts=tuple(others))
+        info = ScopeSummary(name=scope, districts=len(ordered), counts=tuple(sorted(counts.items())), page=page,
+                            pages=pages, page_size=s.page_size)
+        common = dict(question=asked.question, district=district, answer_id=uuid.uuid4().hex[:16], asked=asked.action,
+                      kind=asked.kind, not_addressed=tuple(not_addressed), other_districts=tuple(others), scope=info)
         if abstained:
             where = self.name(district) if district else "the policies I hold"
             summary = (f"I found nothing in {where} that rules on this, so I cannot answer it from policy. "
                        "Ask your supervisor or HR.")
-            if any(f.rules for f in others):
+            if any(r.rules for r in rest):
                 summary += " Other districts do rule on it: see below."
+            if many and district is not None:
+                summary += " " + self.counts_line(counts, len(ordered))
             related = tuple(c for f in mine for c in f.citations)
             return Answer(abstained=True, summary=summary, findings=tuple(mine), related=related,
                           citations=tuple(self.ranking(mine)), **common)  # type: ignore[arg-type]
-        summary = self.summary(asked, mine + others, [d for d in not_addressed if district is None or d == district],
-                               district)
+        if many:  # counts, never a thousand names: the asker's own ruling, then how the scope rules
+            own = [f for f in mine if f.rules] if district is not None else []
+            verdicts = [f.verdict for f in own] or [r.verdict for r in ordered if r.rules]
+            summary = f"{lead(verdicts, asked.kind)} " + "".join(f"{f.summary}. " for f in own)
+            summary = re.sub(r"\s+", " ", summary + self.counts_line(counts, len(ordered))).strip()
+        else:
+            summary = self.summary(asked, mine + others,
+                                   [d for d in not_addressed if district is None or d == district], district)
         return Answer(abstained=False, summary=summary, findings=tuple(mine),
                       citations=tuple(self.ranking(mine)), **common)  # type: ignore[arg-type]
 

@@ -127,12 +127,18 @@ def print_answer(answer) -> None:
                 typer.echo(f"  [{c.label}]\n  “{c.quote}”")
     if answer.not_addressed:
         typer.echo(f"\nNot addressed by: {', '.join(answer.not_addressed)}")
+    sc = answer.scope
+    if sc is not None and sc.pages > 1:
+        typer.echo(f"\nScope {sc.name}: {sc.districts:,} districts; page {sc.page} of {sc.pages} (--page N for more)")
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain words.")],
     district: Annotated[Optional[str], typer.Option("--district", help="A doc id (or district name) to answer for.")] = None,
+    scope: Annotated[Optional[str], typer.Option(
+        "--scope", help="Districts to compare: all | district | peers | state:NAME | group:NAME | doc ids (comma).")] = None,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page of the other districts' rulings.")] = 1,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with verbatim, cited clauses and each district's verdict."""
@@ -140,7 +146,7 @@ def ask(
     from .pipeline import check_question
 
     check_question(question, settings.max_question_chars)  # fail fast, before the model loads
-    answer = open_assistant(settings).ask(question, district=district)
+    answer = open_assistant(settings).ask(question, district=district, scope=scope, page=page)
     if as_json:
         emit_json(answer.to_dict())
     else:

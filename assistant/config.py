@@ -82,6 +82,23 @@ class Settings(BaseSettings):
     expand_queries: bool = Field(True, description="Expand staff words (snap, DM, tiktok...) with policy words.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 
+    # --- many districts (assistant/scope.py) ----------------------------------------------------
+    peer_groups: dict[str, list[str]] = Field(
+        default_factory=dict, description='Comparison sets, JSON: {"north-suburban": ["d207-guidelines", '
+        '"chsd230-5125"], "iowa": ["state:Iowa"]}; entries are doc ids, district names or state:NAME. A district\'s '
+        "peers are its group, else its state's districts.")
+    compare_all_max: int = Field(
+        25, ge=1, description="With a district picked and no scope given, compare with every district while at most "
+        "this many are visible; beyond it, with the district's peers.")
+    page_size: int = Field(10, ge=1, le=200, description="Other districts listed per page of an answer, best rulings first (the "
+        "counts cover all). Above summary_max_districts in scope, each listed district keeps its deciding quote only.")
+    summary_max_districts: int = Field(
+        8, ge=1, description="Above this many districts in scope, the summary gives counts by ruling instead of naming "
+        "each district.")
+    api_key_districts: dict[str, list[str]] = Field(
+        default_factory=dict, description='Tenants, JSON: {"<api key>": ["d207-guidelines", "state:Illinois"]}: that key '
+        "sees only these districts (asks, documents, clauses); keys not listed see all.")
+
     # --- optional LLM -------------------------------------------------------------------------
     llm_backend: str = Field("none", description="none | openai | ollama.")
     llm_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama endpoint.")
@@ -114,7 +131,9 @@ class Settings(BaseSettings):
     )
 
     def api_key_list(self) -> list[str]:
-        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+        """Every valid key: ``api_keys`` and the tenants' keys of ``api_key_districts``."""
+        keys = [k.strip() for k in self.api_keys.split(",") if k.strip()]
+        return keys + [k for k in self.api_key_districts if k not in keys]
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

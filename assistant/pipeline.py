@@ -3,11 +3,13 @@ store, the retriever and the answerers; it loads them once and answers many ques
 
 from __future__ import annotations
 
+
 import dataclasses
 import logging
 import threading
 import time
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 from .answer import ExtractiveAnswerer
@@ -123,12 +125,13 @@ class Assistant:
         return {"documents": len(counts), "clauses": sum(counts.values()), "vector_store": self.store.reachable()}
 
     # -- questions ------------------------------------------------------------------------------
-    def resolve_district(self, district: str | None) -> str | None:
-        """A doc id, or a district/short name naming exactly one document; None for all."""
+    def resolve_district(self, district: str | None, allowed: Collection[str] | None = None) -> str | None:
+        """A doc id, or a district/short name naming exactly one document; None for all. With
+        ``allowed`` (an API key's districts), a district outside it is unknown."""
         if district is None or not str(district).strip() or str(district).strip().lower() == "all":
             return None
         key = str(district).strip()
-        docs = self.store.documents
+        docs = {d: doc for d, doc in self.store.documents.items() if allowed is None or d in allowed}
         if key in docs:
             return key
         low = key.lower()
@@ -136,12 +139,25 @@ class Assistant:
                    if low in (doc.meta.district.lower(), doc.meta.short_name.lower(), doc.meta.title.lower())]
         if len(matches) == 1:
             return matches[0]
-        raise NotFound(f"Unknown district '{key}'. Known: {', '.join(sorted(docs))}.")
+        known = sorted(docs)
+        listed = ", ".join(known[:20]) + (f" and {len(known) - 20:,} more (GET /api/documents)" if len(known) > 20 else "")
+        raise NotFound(f"Unknown district '{key}'. Known: {listed}.")
+
+    def visible(self, allowed: Collection[str] | None) -> set[str] | None:
+        """The doc ids an API key's district list names (``scope.expand_names``); None: all."""
+        if allowed is None:
+            return None
+        from .scope import expand_names
+
+        return expand_names(allowed, self.store.documents)
 
     def check_question(self, question: Any) -> str:
         return check_question(question, self.settings.max_question_chars)
 
-    def ask(self, question: str, district: str | None = None) -> Answer:
+    def ask(self, question: str, district: str | None = None, scope: str | None = None, page: int = 1,
+            allowed: Collection[str] | None = None) -> Answer:
+        """Answer for ``district`` (or all) over ``scope`` (``scope.resolve_scope``); ``allowed``:
+        the asker's key's districts (doc ids, names, ``state:NAME``), never anything beyond them."""
         t0 = time.perf_counter()
         question = self.check_question(question)
         self.refresh()
@@ -149,14 +165,16 @@ class Assistant:
             from .errors import IndexMissing
 
             raise IndexMissing("The index is empty: run `policy-assistant ingest` first.")
-        doc_id = self.resolve_district(district)
+        from .scope import resolve_scope
+
+        visible = self.visible(allowed)
+        doc_id = self.resolve_district(district, visible)
+        s = self.settings
+        chosen = resolve_scope(self.store.documents, doc_id, scope, s.peer_groups, s.compare_all_max, visible)
         asked = self.retriever.analyse(question)  # the question, analysed once
-        scope = sorted(self.store.documents)
-        if doc_id is not None:
-            scope = [doc_id] + [d for d in scope if d != doc_id]
         assert self.ruler is not None
-        rulings = self.ruler.rule_all(asked, scope)  # exact, over the norms of the districts in scope
-        answer = self.answerer.answer(asked, None, district=doc_id, rulings=rulings)
+        rulings = self.ruler.rule_all(asked, chosen.doc_ids)  # exact, over the norms of the districts in scope
+        answer = self.answerer.answer(asked, None, district=doc_id, rulings=rulings, scope=chosen.name, page=page)
         return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
 
     # -- documents and clauses ------------------------------------------------------------------

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from .actions import agrees, compatible
 from .asked import Asked
@@ -125,8 +126,42 @@ class NormIndex:
             self.idf[d] = {t: math.log(1 + (n_d - f + 0.5) / (f + 0.5)) for t, f in df.items()}
             self.unseen_idf[d] = math.log(1 + (n_d + 0.5) / 0.5)
         self.forces = np.array([n.force for n in self.norms], dtype=object)
-        # the facets as sets, once (they are compared for every norm on every ask)
+        # the facets as sets, once (they are compared for every norm on every ask), and as ids into
+        # the few distinct facet triples (an ask compares each distinct triple once)
         self.facets = [(frozenset(n.acts), frozenset(n.people), frozenset(n.channels)) for n in self.norms]
+        distinct: dict[tuple[frozenset[str], ...], int] = {}
+        self.facet_id = np.array([distinct.setdefault(f, len(distinct)) for f in self.facets], dtype=np.int64)
+        self.distinct_facets = list(distinct)
+        # the words as sparse matrices (norm x stem), so an ask scores every norm in scope at once
+        self.docs = sorted(by_doc)
+        self.doc_row = {d: k for k, d in enumerate(self.docs)}
+        self.norm_doc = np.array([self.doc_row[n.doc_id] for n in self.norms], dtype=np.int64)
+        self.columns: dict[str, int] = {}
+        self.stem_matrix = self._matrix(self.stems)
+        self.named_matrix = self._matrix(self.named)
+        self.doc_size = np.array([len(by_doc[d]) for d in self.docs], dtype=np.float64)
+
+    def _matrix(self, sets: Sequence[set[str]]) -> "sparse.csc_matrix":
+        rows, cols = [], []
+        for i, stems in enumerate(sets):
+            for t in stems:
+                rows.append(i)
+                cols.append(self.columns.setdefault(t, len(self.columns)))
+        shape = (len(sets), max(1, len(self.columns)))
+        return sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+
+    def has_any(self, matrix: "sparse.csc_matrix", stems: set[str], rows: np.ndarray) -> np.ndarray:
+        """Whether each norm of ``rows`` has any of ``stems`` (a column slice: cost grows with the
+        norms that use those words)."""
+        cols = [self.columns[t] for t in stems if t in self.columns and self.columns[t] < matrix.shape[1]]
+        if not cols:
+            return np.zeros(len(rows), dtype=bool)
+        return (np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0)[rows]
+
+    def idf_of(self, stem: str) -> np.ndarray:
+        """The stem's idf in each district's own counts (``self.docs`` order)."""
+        df = np.array([self.idf[d].get(stem, self.unseen_idf[d]) for d in self.docs], dtype=np.float64)
+        return df
 
     def _span(self, norm: Norm, start: int, end: int) -> str:
         c = self.clauses[norm.clause_id]
@@ -162,41 +197,89 @@ class Ruler:
         score[top] = (1 - w) * score[top] + w * rr
         return score, sorted(eligible, key=lambda k: -score[k])
 
+    def batch(self, asked: Asked, doc_ids: Sequence[str]) -> "_Batch":
+        """Every norm of ``doc_ids`` scored and gated at once (numpy and sparse word matrices): the
+        cost grows with the norms in scope, not with the districts stored."""
+        index, s = self.index, self.settings
+        docs = [d for d in doc_ids if d in index.by_doc]
+        if asked.vector is None or index.vectors.shape[1] != asked.vector.shape[0] or not docs:
+            return _Batch({}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool))
+        parts = [index.by_doc[d] for d in docs]
+        rows = np.concatenate(parts)
+        spans, at = {}, 0
+        for d, part in zip(docs, parts):
+            spans[d] = (at, at + len(part))
+            at += len(part)
+        sel = rows
+        # a large scope: one product over the whole matrix, then picked (no copy of the rows)
+        dense = ((index.vectors @ asked.vector)[rows] if 4 * len(rows) > len(index.norms)
+                 else index.vectors[rows] @ asked.vector)
+        # word coverage, idf-weighted by each district's own counts
+        doc_of = index.norm_doc[rows]
+        total = np.zeros(len(rows))
+        matched = np.zeros(len(rows))
+        for t in asked.terms:
+            w = index.idf_of(t)[doc_of]
+            total += w
+            matched += w * index.has_any(index.stem_matrix, {t} | asked.term_expansions.get(t, set()), sel)
+        lex = np.divide(matched, total, out=np.zeros(len(rows)), where=total > 0)
+        # structure, per distinct facet triple: the same people / specific act; compatible at all
+        agree_act = np.array([agrees(asked.acts, f[0]) for f in index.distinct_facets], dtype=bool)
+        people = np.array([bool(asked.people & f[1]) for f in index.distinct_facets], dtype=bool)
+        compat = np.array([compatible(asked.acts, asked.people, f[0], f[1], asked.channels, f[2])
+                           for f in index.distinct_facets], dtype=bool)
+        fid = index.facet_id[rows]
+        score = dense + s.rule_lexical_weight * lex + s.agreement_bonus * (people[fid].astype(float) + agree_act[fid])
+        forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
+        ok = np.isin(index.forces[rows], list(forces))
+        if asked.kind in _GATED:
+            ok &= compat[fid]
+        if asked.kind not in ("define", "consequence"):
+            named = np.ones(len(rows), dtype=bool)
+            by_focus: dict[tuple[str, ...], list[str]] = {}
+            for d in docs:
+                by_focus.setdefault(self.focus(asked, d), []).append(d)
+            for focus, group in by_focus.items():
+                if not focus:
+                    continue
+                stems = set(focus).union(*(asked.term_expansions.get(t, set()) for t in focus))
+                hit = index.has_any(index.named_matrix, stems, sel)
+                for d in group:
+                    lo, hi = spans[d]
+                    named[lo:hi] = hit[lo:hi]
+            ok &= (score >= s.strong_rule_threshold) | named
+        return _Batch(spans, rows, score.astype(np.float64), ok, agree_act[fid])
+
     def scores(self, asked: Asked, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(norm positions, match scores) of every norm of ``doc_id``."""
-        ix = self.index.by_doc.get(doc_id)
-        if ix is None or not len(ix) or asked.vector is None or self.index.vectors.shape[1] != asked.vector.shape[0]:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        dense = self.index.vectors[ix] @ asked.vector
-        idf, unseen = self.index.idf[doc_id], self.index.unseen_idf[doc_id]
-        lex = np.array([self.lexical.coverage_of(asked.terms, asked.term_expansions, self.index.stems[i], idf, unseen)
-                        for i in ix])
-        # structure: a norm naming the same people and the same specific act as the question
-        bonus = np.array([self._agreement(asked, *self.index.facets[i][:2]) for i in ix])
-        return ix, dense + self.settings.rule_lexical_weight * lex + self.settings.agreement_bonus * bonus
-
-    @staticmethod
-    def _agreement(asked: Asked, acts: frozenset[str], people: frozenset[str]) -> float:
-        return float(bool(asked.people & people)) + float(agrees(asked.acts, acts))
+        b = self.batch(asked, [doc_id])
+        return b.rows, b.score
 
     def rule(self, asked: Asked, doc_id: str) -> Ruling:
+        return self.rule_all(asked, [doc_id])[0]
+
+    def rule_all(self, asked: Asked, doc_ids: Sequence[str]) -> list[Ruling]:
+        b = self.batch(asked, doc_ids)
+        out = []
+        for d in doc_ids:
+            if d not in b.spans:
+                out.append(Ruling(d, NOT_ADDRESSED, NOT_ADDRESSED))
+                continue
+            lo, hi = b.spans[d]
+            out.append(self._decide(asked, d, b.rows[lo:hi], b.score[lo:hi], b.ok[lo:hi], b.agree_act[lo:hi]))
+        return out
+
+    def _decide(self, asked: Asked, doc_id: str, ix: np.ndarray, score: np.ndarray, ok: np.ndarray,
+                agree_act: np.ndarray) -> Ruling:
         s = self.settings
-        ix, score = self.scores(asked, doc_id)
-        if not len(ix):
-            return Ruling(doc_id, NOT_ADDRESSED, NOT_ADDRESSED)
         order = np.argsort(-score, kind="stable")
-        forces = ELIGIBLE.get(asked.kind, ELIGIBLE["what"])
         gated = asked.kind in _GATED
-        focus = self.focus(asked, doc_id)
-        eligible = [k for k in order if self.index.forces[ix[k]] in forces
-                    and (not gated or self.matches(asked, ix[k]))
-                    and (asked.kind in ("define", "consequence") or score[k] >= s.strong_rule_threshold
-                         or self.names_focus(focus, asked, ix[k]))]
+        eligible = [k for k in order if ok[k]]
         score, eligible = self.rerank(asked, ix, score, eligible)
         threshold = s.consequence_threshold if asked.kind == "consequence" else s.rule_threshold
         # a norm naming the same specific act as the question needs less similarity to rule
         passing = [k for k in eligible if score[k] >= threshold or (
-            gated and score[k] >= s.agreed_threshold and agrees(asked.acts, self.index.facets[ix[k]][0]))
+            gated and score[k] >= s.agreed_threshold and agree_act[k])
             or (asked.kind == "define" and score[k] >= s.agreed_threshold and self.defines(asked, ix[k]))]
         if not passing:
             near = [k for k in order[:2] if score[k] >= s.related_threshold]
@@ -280,5 +363,13 @@ class Ruler:
             return "conditional" if touched > 0 else n.restriction
         return n.verdict
 
-    def rule_all(self, asked: Asked, doc_ids: Sequence[str]) -> list[Ruling]:
-        return [self.rule(asked, d) for d in doc_ids]
+
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """The norms of the districts in scope, scored: ``spans[doc_id]`` = (lo, hi) into the arrays."""
+
+    spans: dict[str, tuple[int, int]]
+    rows: np.ndarray  # norm positions in ``NormIndex.norms``
+    score: np.ndarray
+    ok: np.ndarray  # may rule: the right force, about the asked act, naming a focus word (or strong)
+    agree_act: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # names the same specific act

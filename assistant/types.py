@@ -210,6 +210,22 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ScopeSummary:
+    """Which districts an answer covers, how they rule (counts over all of them), and the page shown."""
+
+    name: str  # "all", "district", "peers (Illinois)", "state:Iowa", "group:north", "chosen"
+    districts: int
+    counts: tuple[tuple[str, int], ...] = ()  # verdict | "related" | "not addressed" -> districts
+    page: int = 1
+    pages: int = 1
+    page_size: int = 20
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "districts": self.districts, "counts": dict(self.counts), "page": self.page,
+                "pages": self.pages, "page_size": self.page_size}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The one answer type every face renders. ``citations`` is the ranking the eval scores."""
 
@@ -227,6 +243,7 @@ class Answer:
     backend: str = "extractive"  # "extractive" or the LLM backend that wrote the summary
     asked: str = ""  # the asked action as read from the question ("follow my students on tiktok")
     kind: str = ""  # the kind of question: may | must | do | consequence | define | who | what
+    scope: ScopeSummary | None = None  # the districts in scope, their counts by ruling, the page shown
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +261,7 @@ class Answer:
             "latency_ms": self.latency_ms,
             "answer_id": self.answer_id,
             "backend": self.backend,
+            "scope": self.scope.to_dict() if self.scope else None,
         }
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings
-from assistant.errors import AssistantError, InvalidQuestion
+from assistant.errors import AssistantError, InvalidQuestion, NotFound
 from assistant.types import Answer
 from assistant.web.security import ApiKeyAuth, RateLimiter
 
@@ -23,8 +23,14 @@ log = logging.getLogger(__name__)
 class AskRequest(BaseModel):
     question: str = Field(..., description="The staff member's question, in their own words.")
     district: str | None = Field(
-        None, description="A doc id (e.g. chsd230-5125) to answer for one district first; empty for all."
+        None, max_length=200, description="A doc id (e.g. chsd230-5125) to answer for one district first; empty for all."
     )
+    scope: str | None = Field(
+        None, max_length=2000, description="Which districts to compare: all | district | peers | state:NAME | "
+        "group:NAME | comma-separated doc ids. Empty: all, or with a district and more than POLICY_COMPARE_ALL_MAX "
+        "districts visible, its peers (peer group, else state).")
+    page: int = Field(1, ge=1, le=100_000, description="Page of the other districts' rulings (page_size per page, "
+                      "best rulings first); `scope.pages` in the answer says how many.")
 
 
 class FeedbackRequest(BaseModel):
@@ -51,10 +57,11 @@ def check_question(question: str, settings: Settings) -> str:
     return text
 
 
-def ask_and_log(assistant: Any, settings: Settings, question: str, district: str | None) -> Answer:
+def ask_and_log(assistant: Any, settings: Settings, question: str, district: str | None, scope: str | None = None,
+                page: int = 1, allowed: list[str] | None = None) -> Answer:
     """Ask; record abstained questions for the gaps report (never failing the answer)."""
     text = check_question(question, settings)
-    answer: Answer = assistant.ask(text, district=district or None)
+    answer: Answer = assistant.ask(text, district=district or None, scope=scope, page=page, allowed=allowed)
     if answer.abstained:
         try:
             assistant.feedback.log_question(text, district or None, answer.answer_id, abstained=True)
@@ -96,17 +103,30 @@ def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = N
     limiter = limiter or RateLimiter(settings.rate_limit, auth=auth)  # shared with the chat (create_app)
     router = APIRouter(prefix="/api", dependencies=[Depends(auth), Depends(limiter)], tags=["api"])
 
-    @router.post("/ask", summary="Answer a question from the district policies")
-    def ask(body: AskRequest) -> dict[str, Any]:
-        return ask_and_log(assistant, settings, body.question, body.district).to_dict()
+    def visible(key: str | None) -> set[str] | None:
+        """The doc ids this key may see (a tenant's districts), None for all."""
+        return assistant.visible(auth.districts(key))
 
-    @router.get("/documents", summary="Every document in the index")
-    def documents() -> list[dict[str, Any]]:
+    def check_visible(key: str | None, doc_id: str) -> None:
+        seen = visible(key)
+        if seen is not None and doc_id not in seen:  # the same answer as a document that does not exist
+            raise NotFound(f"No document '{doc_id}'.")
+
+    @router.post("/ask", summary="Answer a question from the district policies")
+    def ask(body: AskRequest, key: str | None = Depends(auth)) -> dict[str, Any]:
+        return ask_and_log(assistant, settings, body.question, body.district, body.scope, body.page,
+                           allowed=auth.districts(key)).to_dict()
+
+    @router.get("/documents", summary="Every document in the index (a tenant's key: its districts only)")
+    def documents(key: str | None = Depends(auth)) -> list[dict[str, Any]]:
         counts = assistant.clause_counts()
-        return [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in assistant.documents()]
+        seen = visible(key)
+        return [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in assistant.documents()
+                if seen is None or m.doc_id in seen]
 
     @router.get("/documents/{doc_id}", summary="One document: metadata, cleaned text, clauses")
-    def document(doc_id: str) -> dict[str, Any]:
+    def document(doc_id: str, key: str | None = Depends(auth)) -> dict[str, Any]:
+        check_visible(key, doc_id)
         doc = assistant.document(doc_id)
         clauses = [
             {"clause_id": c.clause_id, "label": c.label, "start": c.start, "end": c.end, "text": c.text}
@@ -116,8 +136,11 @@ def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = N
                 "text": doc.text, "clauses": clauses}
 
     @router.get("/clauses/{clause_id:path}", summary="One clause with its offsets")
-    def clause(clause_id: str) -> dict[str, Any]:
+    def clause(clause_id: str, key: str | None = Depends(auth)) -> dict[str, Any]:
         c = assistant.clause(clause_id)
+        seen = visible(key)
+        if seen is not None and c.doc_id not in seen:
+            raise NotFound(f"No clause '{clause_id}'.")
         meta = assistant.document(c.doc_id).meta
         return {**c.to_dict(), "document": meta.to_dict()}
 

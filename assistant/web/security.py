@@ -67,6 +67,18 @@ class ApiKeyAuth:
     def __init__(self, settings: Settings):
         self.required = keys_required(settings)
         self._keys = [k.encode() for k in settings.api_key_list()]
+        self._districts = {k.encode(): list(v) for k, v in settings.api_key_districts.items()}
+
+    def districts(self, supplied: str | None) -> list[str] | None:
+        """The districts a valid key is limited to (doc ids, names, ``state:NAME``); None: all."""
+        if not supplied or not self._districts:
+            return None
+        given = supplied.encode()
+        found = None
+        for key, names in self._districts.items():  # every entry compared: timing does not tell which
+            if hmac.compare_digest(given, key):
+                found = names
+        return found
 
     def valid(self, supplied: str | None) -> bool:
         if not supplied:

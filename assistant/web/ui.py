@@ -68,6 +68,10 @@ class ChatUI:
             raise _said(f"This chat needs an API key ({API_KEY_HEADER} header) on this server, or a chat login; "
                            "ask your administrator.")
 
+    def _allowed(self, request: gr.Request | None) -> list[str] | None:
+        """A tenant key's districts (``POLICY_API_KEY_DISTRICTS``): the chat answers within them only."""
+        return self.auth.districts(request.headers.get(API_KEY_HEADER.lower()) if request is not None else None)
+
     def _throttle(self, request: gr.Request | None) -> None:
         """One ask for this client, or ``gr.Error`` when it is over ``POLICY_RATE_LIMIT``."""
         key = request.headers.get(API_KEY_HEADER.lower()) if request is not None else None
@@ -96,7 +100,7 @@ class ChatUI:
         history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
         yield self._partial(history, "")
         try:
-            answer = ask_and_log(self.assistant, self.settings, text, district or None)
+            answer = ask_and_log(self.assistant, self.settings, text, district or None, allowed=self._allowed(request))
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
             yield self._partial(history, "")
@@ -185,7 +189,8 @@ class ChatUI:
             raise _said(f"A valid API key is required in the {API_KEY_HEADER} header.")
         self._throttle(request)
         try:
-            return ask_and_log(self.assistant, self.settings, question, district or None).to_dict()
+            return ask_and_log(self.assistant, self.settings, question, district or None,
+                               allowed=self._allowed(request)).to_dict()
         except AssistantError as exc:
             raise _said(exc.message) from exc
 
