@@ -21,7 +21,7 @@ from .errors import AssistantError, IndexBusy, IndexCorrupt
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
 from .store import ClauseStore, embed_key, server_alive, unreachable
-from .types import Clause, Document, IngestProblem, IngestReport
+from .types import Clause, Document, IngestProblem, IngestReport, Norm
 
 LOCK_FILE = ".ingest.lock"
 
@@ -108,12 +108,18 @@ class Indexer:
         new_docs = sorted(seen.values(), key=lambda d: d.doc_id)
         all_clauses: list[Clause] = []
         skipped = 0
+        reused: set[str] = set()  # documents whose clauses and norms are taken as stored (read once, at ingest)
         for doc in new_docs:
             old = old_docs.get(doc.doc_id)
             if old is not None and old.content_hash == doc.content_hash and old.meta == doc.meta and not rebuild:
                 skipped += 1
+                if doc.doc_id in old_clauses:
+                    all_clauses.extend(old_clauses[doc.doc_id])
+                    reused.add(doc.doc_id)
+                    continue
             if old is not None and doc is old:
                 all_clauses.extend(old_clauses.get(doc.doc_id, []))
+                reused.add(doc.doc_id)
                 continue
             try:
                 chunks = chunk_document(doc)
@@ -133,7 +139,12 @@ class Indexer:
 
         # norms: each clause's sentences read as rules, once, here; their action spans embedded
         # (vectors reused from the previous version when the embedded text is unchanged)
-        norms = [n for c in all_clauses for n in extract_norms(c)]
+        stored_norms: dict[str, list[Norm]] = {}
+        for n in store.norms if reused else ():
+            stored_norms.setdefault(n.clause_id, []).append(n)
+        keep = reused if store.norms else set()  # an index written before norms were stored: read them now
+        norms = [n for c in all_clauses
+                 for n in (stored_norms.get(c.clause_id, []) if c.doc_id in keep else extract_norms(c))]
         by_id = {c.clause_id: c for c in all_clauses}
         norm_texts = [norm_embed_text(by_id[n.clause_id], n) for n in norms]
         norm_keys = {n.norm_id: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in zip(norms, norm_texts)}

@@ -73,15 +73,15 @@ def test_failed_write_leaves_previous_index_queryable(seed_corpus_copy, tmp_path
     before = ClauseStore(settings.index).load()
     n_before, collection_before = len(before.clauses), before.collection_name
 
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    from chromadb.api.models.Collection import Collection
 
-    real_add = ChromaVectorStore.add
+    real_add = Collection.add
 
-    def add_then_die(self, nodes, **kw):  # the new collection gets 3 clauses, then the process "dies"
-        real_add(self, nodes[:3], **kw)
+    def add_then_die(self, ids, embeddings, documents, metadatas, **kw):  # 3 clauses written, then the process "dies"
+        real_add(self, ids=ids[:3], embeddings=embeddings[:3], documents=documents[:3], metadatas=metadatas[:3], **kw)
         raise KeyboardInterrupt("killed part-way")
 
-    monkeypatch.setattr(ChromaVectorStore, "add", add_then_die)
+    monkeypatch.setattr(Collection, "add", add_then_die)
     with pytest.raises(KeyboardInterrupt):
         _open(settings, embedder).ingest(rebuild=True)
     monkeypatch.undo()
@@ -157,7 +157,7 @@ def test_orphan_chroma_segment_folders_are_removed_on_the_next_ingest(seed_corpu
     orphan = tmp_path / "idx" / "chroma" / str(uuid.uuid4())
     orphan.mkdir()
     (orphan / "data_level0.bin").write_bytes(b"\0" * 64)
-    target = next(seed_corpus_copy.glob("004_*.txt"))
+    target = seed_corpus_copy / a.document("union-1610").meta.source_file
     target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not fly drones.\n", encoding="utf-8")
     _open(settings, embedder).ingest()
     root = tmp_path / "idx" / "chroma"
@@ -165,3 +165,49 @@ def test_orphan_chroma_segment_folders_are_removed_on_the_next_ingest(seed_corpu
     folders = {p.name for p in root.iterdir() if p.is_dir()}
     assert not orphan.exists() and folders <= used
     assert Assistant.open(settings, embedder=embedder).ask("Can I fly drones?").findings
+
+
+def test_stored_vectors_are_fetched_in_chunks_below_the_sqlite_variable_cap(seed_settings, monkeypatch):
+    """One `get` with every id fails past 32,766 ids ("too many SQL variables"); the store asks in
+    chunks of FETCH_CHUNK. Here the chunk is 7, so the seed's 140 clauses take 20 calls."""
+    import assistant.store as store_mod
+    from chromadb.api.models.Collection import Collection
+
+    store = ClauseStore(seed_settings.index).load()
+    ids = [c.clause_id for c in store.clauses]
+    sizes: list[int] = []
+    real_get = Collection.get
+
+    def spy(self, ids=None, **kw):
+        sizes.append(len(ids or []))
+        return real_get(self, ids=ids, **kw)
+
+    monkeypatch.setattr(store_mod, "FETCH_CHUNK", 7)
+    monkeypatch.setattr(Collection, "get", spy)
+    got = store.stored_vectors(ids)
+    assert set(got) == set(ids) and max(sizes) <= 7 and len(sizes) == -(-len(ids) // 7)
+
+
+def test_a_re_ingest_reads_only_the_changed_document_again(seed_corpus_copy, tmp_path, embedder, monkeypatch):
+    """Unchanged documents keep their stored clauses and norms (read once, at ingest): only the
+    changed one is chunked and its sentences read again."""
+    import assistant.indexer as indexer_mod
+
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    a = _open(settings, embedder)
+    a.ingest()
+    before = {n.norm_id: n for n in a.store.norms}
+    target = seed_corpus_copy / a.document("union-1610").meta.source_file
+    target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not fly drones.\n", encoding="utf-8")
+    read: list[str] = []
+    real = indexer_mod.extract_norms
+    monkeypatch.setattr(indexer_mod, "extract_norms", lambda c: read.append(c.doc_id) or real(c))
+    chunked: list[str] = []
+    real_chunk = indexer_mod.chunk_document
+    monkeypatch.setattr(indexer_mod, "chunk_document", lambda d: chunked.append(d.doc_id) or real_chunk(d))
+    report = a.ingest()
+    assert report.ok and chunked == ["union-1610"] and set(read) == {"union-1610"}
+    after = {n.norm_id: n for n in a.store.norms}
+    assert {k: v for k, v in after.items() if v.doc_id != "union-1610"} == \
+        {k: v for k, v in before.items() if v.doc_id != "union-1610"}
+    assert any("drones" in a.norms.text(n) for n in a.store.norms if n.doc_id == "union-1610")
