@@ -201,8 +201,10 @@ class ExtractiveAnswerer:
         many = len(ordered) > s.summary_max_districts
         for r in mine_r + shown:
             f = self.finding(r)
-            if f is not None and many and r not in mine_r:  # a long list: each district's deciding quote only
-                f = dataclasses.replace(f, citations=f.citations[:1])
+            if f is not None and many and r not in mine_r:
+                # a long list: each district's deciding sentence only; its whole clause is one
+                # GET /api/clauses/{clause_id} away (clause_start/clause_end still say where it is)
+                f = dataclasses.replace(f, citations=tuple(dataclasses.replace(c, clause_quote="") for c in f.citations[:1]))
             (findings.append(f) if f is not None else not_addressed.append(r.doc_id))
         for r in ordered:
             key = r.verdict if r.rules else r.status

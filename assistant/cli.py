@@ -154,7 +154,7 @@ def ask(
 
 
 def _register_subapps() -> None:
-    for module in ("assistant.web.commands", "assistant.evaluation.commands"):
+    for module in ("assistant.web.commands", "assistant.evaluation.commands", "assistant.benchmark.commands"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:  # a face not installed must not break the others
