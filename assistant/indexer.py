@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
 from .embed import Embedder
-from .errors import AssistantError, IndexBusy, IndexCorrupt
+from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
 from .store import ClauseStore, embed_key, server_alive, unreachable
@@ -36,6 +36,15 @@ def _progress(enabled: bool):
 
 
 class Indexer:
+    @staticmethod
+    def _in_place(store: ClauseStore) -> bool:
+        """Whether the current collection can take an in-place update (it exists and answers)."""
+        try:
+            store.vector_store.client.count()
+            return True
+        except IndexMissing:
+            return False
+
     def __init__(self, store: ClauseStore, embedder: Embedder, limits: Limits | None = None, max_clauses: int = 5_000):
         self.store = store
         self.embedder = embedder
@@ -162,9 +171,20 @@ class Indexer:
                 norm_vectors[i] = vec
 
         keys = {c.clause_id: embed_key(c) for c in all_clauses}
-        reuse_ids = [] if rebuild else [cid for cid, k in keys.items() if store.embed_keys.get(cid) == k]
-        vectors = store.stored_vectors(reuse_ids) if reuse_ids else {}
-        to_embed = [c for c in all_clauses if c.clause_id not in vectors]
+        pending = store.pending_ids()  # left half-changed by a killed write: never reused as they are
+        reuse_ids = [] if rebuild else [cid for cid, k in keys.items()
+                                        if store.embed_keys.get(cid) == k and cid not in pending]
+        changed: set[str] | None = None
+        if reuse_ids and self._in_place(store):
+            # the unchanged clauses' vectors stay where they are; only what changed is written
+            reuse = set(reuse_ids)
+            moved = [cid for cid in reuse_ids if store.by_id.get(cid) != by_id[cid]]  # same text, new label/offsets
+            vectors = store.stored_vectors(moved) if moved else {}
+            to_embed = [c for c in all_clauses if c.clause_id not in reuse or c.clause_id not in vectors and c.clause_id in moved]
+            changed = {c.clause_id for c in to_embed} | set(vectors)
+        else:
+            vectors = store.stored_vectors(reuse_ids) if reuse_ids else {}
+            to_embed = [c for c in all_clauses if c.clause_id not in vectors]
 
         with _progress(progress) as bar:
             if to_embed:
@@ -184,10 +204,10 @@ class Indexer:
                 and store.norms == norms and store.norm_vectors is not None
             )
             if not unchanged_store:
-                task = bar.add_task("Writing index", total=len(all_clauses)) if bar else None
+                task = bar.add_task("Writing index", total=len(all_clauses) if changed is None else len(changed)) if bar else None
                 store.write(new_docs, all_clauses, vectors, keys,
                             on_progress=(lambda n: bar.advance(task, n)) if bar else None,
-                            norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys)
+                            norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys, changed=changed)
 
         removed = len([d for d in old_docs if d not in seen])
         return IngestReport(

@@ -141,7 +141,9 @@ class NormIndex:
         self.columns: dict[str, int] = {}
         self.stem_matrix = self._matrix(self.stems)
         self.named_matrix = self._matrix(self.named)
-        self.doc_size = np.array([len(by_doc[d]) for d in self.docs], dtype=np.float64)
+        # row-sliceable copies, for scopes of a few districts (cost grows with the scope)
+        self.stem_rows, self.named_rows = self.stem_matrix.tocsr(), self.named_matrix.tocsr()
+        del self.stems, self.named  # the matrices say the same: hundreds of MB of sets at 200k norms
 
     def _matrix(self, sets: Sequence[set[str]]) -> "sparse.csc_matrix":
         rows, cols = [], []
@@ -152,18 +154,20 @@ class NormIndex:
         shape = (len(sets), max(1, len(self.columns)))
         return sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
 
-    def has_any(self, matrix: "sparse.csc_matrix", stems: set[str], rows: np.ndarray) -> np.ndarray:
-        """Whether each norm of ``rows`` has any of ``stems`` (a column slice: cost grows with the
-        norms that use those words)."""
+    def has_any(self, matrix: "sparse.csc_matrix", stems: set[str], rows: np.ndarray,
+                sub: "sparse.csr_matrix | None" = None) -> np.ndarray:
+        """Whether each norm of ``rows`` has any of ``stems``: a column slice of the whole matrix for a
+        large scope, or of ``sub`` (``rows`` already picked from the row-sliceable copy) for a small one."""
         cols = [self.columns[t] for t in stems if t in self.columns and self.columns[t] < matrix.shape[1]]
         if not cols:
             return np.zeros(len(rows), dtype=bool)
+        if sub is not None:
+            return np.asarray(sub[:, cols].sum(axis=1)).ravel() > 0
         return (np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0)[rows]
 
-    def idf_of(self, stem: str) -> np.ndarray:
-        """The stem's idf in each district's own counts (``self.docs`` order)."""
-        df = np.array([self.idf[d].get(stem, self.unseen_idf[d]) for d in self.docs], dtype=np.float64)
-        return df
+    def idf_of(self, stem: str, docs: Sequence[str]) -> np.ndarray:
+        """The stem's idf in each of ``docs``' own counts."""
+        return np.array([self.idf[d].get(stem, self.unseen_idf[d]) for d in docs], dtype=np.float64)
 
     def _span(self, norm: Norm, start: int, end: int) -> str:
         c = self.clauses[norm.clause_id]
@@ -213,17 +217,19 @@ class Ruler:
             spans[d] = (at, at + len(part))
             at += len(part)
         sel = rows
+        large = 4 * len(rows) > len(index.norms)
         # a large scope: one product over the whole matrix, then picked (no copy of the rows)
-        dense = ((index.vectors @ asked.vector)[rows] if 4 * len(rows) > len(index.norms)
-                 else index.vectors[rows] @ asked.vector)
+        dense = (index.vectors @ asked.vector)[rows] if large else index.vectors[rows] @ asked.vector
+        stem_sub = None if large else index.stem_rows[rows]
+        named_sub = None if large else index.named_rows[rows]
         # word coverage, idf-weighted by each district's own counts
-        doc_of = index.norm_doc[rows]
+        doc_of = np.repeat(np.arange(len(docs)), [len(p) for p in parts])
         total = np.zeros(len(rows))
         matched = np.zeros(len(rows))
         for t in asked.terms:
-            w = index.idf_of(t)[doc_of]
+            w = index.idf_of(t, docs)[doc_of]
             total += w
-            matched += w * index.has_any(index.stem_matrix, {t} | asked.term_expansions.get(t, set()), sel)
+            matched += w * index.has_any(index.stem_matrix, {t} | asked.term_expansions.get(t, set()), sel, stem_sub)
         lex = np.divide(matched, total, out=np.zeros(len(rows)), where=total > 0)
         # structure, per distinct facet triple: the same people / specific act; compatible at all
         agree_act = np.array([agrees(asked.acts, f[0]) for f in index.distinct_facets], dtype=bool)
@@ -245,7 +251,7 @@ class Ruler:
                 if not focus:
                     continue
                 stems = set(focus).union(*(asked.term_expansions.get(t, set()) for t in focus))
-                hit = index.has_any(index.named_matrix, stems, sel)
+                hit = index.has_any(index.named_matrix, stems, sel, named_sub)
                 for d in group:
                     lo, hi = spans[d]
                     named[lo:hi] = hit[lo:hi]
@@ -341,11 +347,6 @@ class Ruler:
         known = [t for t in asked.candidates if t in ref.df or t in vocab or asked.term_expansions.get(t)]
         unseen = ref.unseen_idf
         return tuple(sorted(known, key=lambda t: -(ref.idf(t) or unseen))[:n])
-
-    def names_focus(self, focus: tuple[str, ...], asked: Asked, i: int) -> bool:
-        """Whether norm ``i`` (or its headings) names one of ``focus`` (or a staff-word expansion)."""
-        named = self.index.named[i]
-        return not focus or any(t in named or asked.term_expansions.get(t, set()) & named for t in focus)
 
     def matches(self, asked: Asked, i: int | Norm) -> bool:
         """Whether norm ``i`` (a position, or a ``Norm``) is about the asked act, people and channel

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -25,6 +26,7 @@ from .types import Clause, DocMeta, Document, Norm
 
 RECORDS_FILE = "clauses.json"
 RECORDS_VERSION = 1
+PENDING_FILE = ".pending-ids.json"  # clause ids an incremental write is changing (see ClauseStore.write)
 
 
 # ---- (de)serialisation ------------------------------------------------------------------------
@@ -132,6 +134,7 @@ class ClauseStore:
         self.norms: list[Norm] = []
         self.norm_vectors: np.ndarray | None = None
         self.norm_keys: dict[str, str] = {}
+        self.norm_file: str | None = None  # the norm vectors' file, named by the records
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -160,6 +163,7 @@ class ClauseStore:
             collection = str(data["collection"])
             norms = [norm_from_dict(n) for n in data.get("norms", [])]
             embed_keys, norm_keys = dict(data.get("embed_keys", {})), dict(data.get("norm_keys", {}))
+            norm_file = data.get("norm_file") or None
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(
                 f"The index records {self.records_path} cannot be read ({type(exc).__name__}): run "
@@ -169,7 +173,8 @@ class ClauseStore:
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.embed_keys, self.norm_keys, self.norms = embed_keys, norm_keys, norms
         self.norm_vectors = None
-        vec_path = norm_vectors_path(self.index_dir, self.collection_name)
+        self.norm_file = norm_file
+        vec_path = self.index_dir / norm_file if norm_file else norm_vectors_path(self.index_dir, self.collection_name)
         if self.norms and vec_path.is_file():
             vectors = np.load(vec_path)
             if vectors.shape[0] == len(self.norms):
@@ -259,20 +264,52 @@ class ClauseStore:
         norms: list[Norm] | None = None,
         norm_vectors: np.ndarray | None = None,
         norm_keys: dict[str, str] | None = None,
+        changed: set[str] | None = None,
     ) -> None:
-        """Write a complete new version (new collection, norm vectors, then the records file), then
-        drop the old."""
+        """Write a new version of the index: the vectors, the norm vectors, then the records file
+        (the atomic switch).
+
+        ``changed=None``: a complete new collection from ``vectors`` (every clause), the old one
+        dropped after. ``changed`` a set of clause ids: only those (``vectors`` holds theirs) are
+        upserted into the current collection and the clauses no longer present deleted, so one
+        changed policy costs its own clauses, not the whole store. While that runs, a marker file
+        lists the ids being changed: a killed write leaves the old records answering, and the next
+        ingest treats those ids as changed whatever the records say (``pending_ids``)."""
+        if changed is None or not self.exists() or self.collection_name is None:
+            return self._write_full(documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys)
+        name = self.collection_name
+        collection = self.vector_store.client
+        removed = sorted(set(self.by_id) - {c.clause_id for c in clauses})
+        todo = [c for c in clauses if c.clause_id in changed]
+        self._mark_pending(sorted(changed) + removed)
+        for i in range(0, len(removed), FETCH_CHUNK):
+            collection.delete(ids=removed[i:i + FETCH_CHUNK])
+        self._put(collection, todo, vectors, embed_keys, on_progress, upsert=True)
+        self._switch(name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys)
+        self.pending_path.unlink(missing_ok=True)
+        self.drop_stale_collections(keep={name})  # older versions and a killed write's leftovers
+
+    def _write_full(self, documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys) -> None:
         old_name = self.collection_name if self.exists() else None
         new_name = self._next_collection_name()
         collection = self.client.create_collection(new_name, metadata={"hnsw:space": "cosine"})
-        # Straight into the collection, in the largest batches the server takes: llama-index's
-        # ChromaVectorStore.add serialises a node per clause and cost 1.3 ms a clause (7.2 s for 5,610);
-        # nothing reads those node payloads back (asks read the records; the dense search reads
-        # ids and distances). The doc id goes under "policy_doc", as before.
+        self._put(collection, clauses, vectors, embed_keys, on_progress)
+        self._switch(new_name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys)
+        self.pending_path.unlink(missing_ok=True)
+        # Keep the previous version one more round: a serving process switches on its next question.
+        self.drop_stale_collections(keep={new_name, old_name})
+
+    def _put(self, collection: Any, clauses: list[Clause], vectors: dict[str, np.ndarray], embed_keys: dict[str, str],
+             on_progress: Callable[[int], None] | None, upsert: bool = False) -> None:
+        """Straight into the collection, in the largest batches the server takes: llama-index's
+        ChromaVectorStore.add serialised a node per clause (1.3 ms a clause, 7.2 s for 5,610) that
+        nothing reads back (asks read the records; the dense search reads ids and distances). The
+        doc id goes under "policy_doc", as before."""
         batch = max(1, min(5_000, int(getattr(self.client, "get_max_batch_size", lambda: 5_000)())))
+        put = collection.upsert if upsert else collection.add
         for i in range(0, len(clauses), batch):
             part = clauses[i:i + batch]
-            collection.add(
+            put(
                 ids=[c.clause_id for c in part],
                 embeddings=[np.asarray(vectors[c.clause_id], dtype=np.float32).tolist() for c in part],
                 documents=[c.embed_text for c in part],
@@ -281,23 +318,30 @@ class ClauseStore:
             )
             if on_progress:
                 on_progress(len(part))
+
+    def _switch(self, collection_name: str, documents, clauses, embed_keys, norms, norm_vectors, norm_keys) -> None:
+        """The norm vectors under a new file name, then the records naming them: the switch."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        old_norm_file = self.norm_file
+        norm_file = None
+        if norms and norm_vectors is not None:
+            norm_file = f"{collection_name}.{uuid.uuid4().hex[:8]}.norms.npy"
+            fd, tmp_vec = tempfile.mkstemp(dir=self.index_dir, prefix=".norms.", suffix=".npy")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.asarray(norm_vectors, dtype=np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp_vec, self.index_dir / norm_file)
         records = {
             "version": RECORDS_VERSION,
-            "collection": new_name,
+            "collection": collection_name,
+            "norm_file": norm_file,
             "documents": [doc_to_dict(d) for d in documents],
             "clauses": [asdict(c) for c in clauses],
             "embed_keys": embed_keys,
             "norms": [n.to_dict() for n in norms or []],
             "norm_keys": norm_keys or {},
         }
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        if norms and norm_vectors is not None:
-            fd, tmp_vec = tempfile.mkstemp(dir=self.index_dir, prefix=".norms.", suffix=".npy")
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.asarray(norm_vectors, dtype=np.float32))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_vec, norm_vectors_path(self.index_dir, new_name))
         fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".clauses.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(records, fh, ensure_ascii=False)
@@ -305,8 +349,29 @@ class ClauseStore:
             os.fsync(fh.fileno())
         os.replace(tmp, self.records_path)  # the switch: atomic on POSIX
         self.load()
-        # Keep the previous version one more round: a serving process switches on its next question.
-        self.drop_stale_collections(keep={new_name, old_name})
+        # the norm files no version names any more (the previous one stays a round for a serving process)
+        for path in self.index_dir.glob("*.norms.npy"):
+            if path.name not in {norm_file, old_norm_file}:
+                path.unlink(missing_ok=True)
+
+    @property
+    def pending_path(self) -> Path:
+        return self.index_dir / PENDING_FILE
+
+    def _mark_pending(self, ids: list[str]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".pending.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(sorted(set(ids) | self.pending_ids()), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.pending_path)
+
+    def pending_ids(self) -> set[str]:
+        """Clause ids a killed incremental write may have left half-changed in the collection."""
+        try:
+            return set(json.loads(self.pending_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return set()
 
     def _next_collection_name(self) -> str:
         existing = self._collection_names()
@@ -326,7 +391,7 @@ class ClauseStore:
         """Delete our collections not in ``keep`` (older versions, half-written ones), and their
         norm vector files."""
         for path in self.index_dir.glob(f"{self.prefix}_v*.norms.npy"):
-            if path.name.removesuffix(".norms.npy") not in keep:
+            if path.name.split(".", 1)[0] not in keep:  # "<collection>[.<generation>].norms.npy"
                 path.unlink(missing_ok=True)
         for name in self._collection_names():
             if name.startswith(f"{self.prefix}_v") and name not in keep:

@@ -157,7 +157,7 @@ def test_orphan_chroma_segment_folders_are_removed_on_the_next_ingest(seed_corpu
     orphan = tmp_path / "idx" / "chroma" / str(uuid.uuid4())
     orphan.mkdir()
     (orphan / "data_level0.bin").write_bytes(b"\0" * 64)
-    target = seed_corpus_copy / a.document("union-1610").meta.source_file
+    target = next(seed_corpus_copy.glob("004_*.txt"))
     target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not fly drones.\n", encoding="utf-8")
     _open(settings, embedder).ingest()
     root = tmp_path / "idx" / "chroma"
@@ -211,3 +211,60 @@ def test_a_re_ingest_reads_only_the_changed_document_again(seed_corpus_copy, tmp
     assert {k: v for k, v in after.items() if v.doc_id != "union-1610"} == \
         {k: v for k, v in before.items() if v.doc_id != "union-1610"}
     assert any("drones" in a.norms.text(n) for n in a.store.norms if n.doc_id == "union-1610")
+
+
+def test_one_changed_policy_is_written_in_place_and_a_killed_write_heals(seed_corpus_copy, tmp_path, embedder,
+                                                                         monkeypatch):
+    """A re-ingest upserts only the changed policy's clauses into the current collection (no new
+    collection). Killed part-way, the old records keep answering, and the ids it was changing are
+    written again on the next ingest even when the text is back to what the records say (the
+    collection may hold the interrupted text's vectors for them)."""
+    import numpy as np
+    from chromadb.api.models.Collection import Collection
+
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
+    a = _open(settings, embedder)
+    a.ingest()
+    name = a.store.collection_name
+    target = seed_corpus_copy / a.document("union-1610").meta.source_file
+    original = target.read_text(encoding="utf-8")
+    upserted: list[str] = []
+    real_upsert = Collection.upsert
+
+    def counting(self, ids, **kw):
+        upserted.extend(ids)
+        return real_upsert(self, ids=ids, **kw)
+
+    monkeypatch.setattr(Collection, "upsert", counting)
+    changed_text = original.replace("educationally necessary", "educationally necessary and approved")
+    assert changed_text != original
+    target.write_text(changed_text, encoding="utf-8")
+    report = a.ingest()
+    assert report.ok and a.store.collection_name == name  # in place: the same collection
+    assert upserted and all(cid.startswith("union-1610/") for cid in upserted)  # its clauses only (offsets moved)
+    monkeypatch.undo()
+
+    # killed mid-upsert while going back to the original text
+    def die(self, ids, embeddings, **kw):
+        real_upsert(self, ids=ids[:1], embeddings=embeddings[:1], **{k: v[:1] for k, v in kw.items()})
+        raise KeyboardInterrupt("killed part-way")
+
+    monkeypatch.setattr(Collection, "upsert", die)
+    target.write_text(original, encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        a.ingest()
+    monkeypatch.undo()
+    store = ClauseStore(settings.index).load()
+    half = store.pending_ids()
+    assert half and any("and approved" in c.text for c in store.clauses)  # the old records still answer
+    assert not Assistant.open(settings, embedder=embedder).ask("Can I text a student individually?").abstained
+
+    target.write_text(changed_text, encoding="utf-8")  # back to what the records hold
+    b = _open(settings, embedder)
+    b.ingest()
+    assert not b.store.pending_ids() and any("and approved" in c.text for c in b.store.clauses)
+    got = b.store.stored_vectors(sorted(half))
+    for cid in half:
+        if cid in b.store.by_id:  # each vector is the embedding of the text the records now hold
+            want = embedder.encode([b.store.by_id[cid].embed_text])[0]
+            assert np.allclose(got[cid], want, atol=1e-4), cid
