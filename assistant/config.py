@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     frame_ancestors: str = Field(
         "'self'", description="Content-Security-Policy frame-ancestors value (who may embed the chat)."
     )
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto headers are believed, so the rate limit counts each real client. Empty: no forwarded header "
+        "is believed (a client cannot spoof its address), and staff behind one proxy share one allowance.")
     root_path: str = Field("", description="Sub-path when served behind a reverse proxy, e.g. /policy.")
     rate_limit: int = Field(
         60, description="Requests allowed per client per minute on /api, the chat and its /answer route (0: no limit)."

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from .answer import ExtractiveAnswerer
@@ -155,11 +155,13 @@ class Assistant:
         return check_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, district: str | None = None, scope: str | None = None, page: int = 1,
-            allowed: Collection[str] | None = None) -> Answer:
+            allowed: Collection[str] | None = None, history: Sequence[str] = ()) -> Answer:
         """Answer for ``district`` (or all) over ``scope`` (``scope.resolve_scope``); ``allowed``:
-        the asker's key's districts (doc ids, names, ``state:NAME``), never anything beyond them."""
+        the asker's key's districts (doc ids, names, ``state:NAME``), never anything beyond them.
+        ``history``: the conversation's earlier questions as answered (oldest first); a follow-up
+        ("what about for coaches?", "and in Union?") is read against the last (``followup.py``)."""
         t0 = time.perf_counter()
-        question = self.check_question(question)
+        typed = question = self.check_question(question)
         self.refresh()
         if self.retriever is None:
             from .errors import IndexMissing
@@ -168,6 +170,16 @@ class Assistant:
         from .scope import resolve_scope
 
         visible = self.visible(allowed)
+        answered = ""
+        if history:
+            from .followup import district_aliases, resolve
+
+            seen = self.store.documents if visible is None else {d: v for d, v in self.store.documents.items()
+                                                                  if d in visible}
+            r = resolve(question, [self.check_question(h) for h in history[-10:]], district_aliases(seen))
+            if r.followup:
+                question = answered = r.question
+                district = r.district or district
         doc_id = self.resolve_district(district, visible)
         s = self.settings
         chosen = resolve_scope(self.store.documents, doc_id, scope, s.peer_groups, s.compare_all_max, visible)
@@ -175,7 +187,8 @@ class Assistant:
         assert self.ruler is not None
         rulings = self.ruler.rule_all(asked, chosen.doc_ids)  # exact, over the norms of the districts in scope
         answer = self.answerer.answer(asked, None, district=doc_id, rulings=rulings, scope=chosen.name, page=page)
-        return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+        return dataclasses.replace(answer, question=typed, answered=answered,
+                                   latency_ms=round((time.perf_counter() - t0) * 1000, 2))
 
     # -- documents and clauses ------------------------------------------------------------------
     def documents(self) -> list[DocMeta]:

@@ -244,6 +244,7 @@ class Answer:
     asked: str = ""  # the asked action as read from the question ("follow my students on tiktok")
     kind: str = ""  # the kind of question: may | must | do | consequence | define | who | what
     scope: ScopeSummary | None = None  # the districts in scope, their counts by ruling, the page shown
+    answered: str = ""  # a follow-up read against the conversation: the question actually answered
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,6 +263,7 @@ class Answer:
             "answer_id": self.answer_id,
             "backend": self.backend,
             "scope": self.scope.to_dict() if self.scope else None,
+            "answered": self.answered or self.question,
         }
 
 

@@ -29,6 +29,10 @@ class AskRequest(BaseModel):
         None, max_length=2000, description="Which districts to compare: all | district | peers | state:NAME | "
         "group:NAME | comma-separated doc ids. Empty: all, or with a district and more than POLICY_COMPARE_ALL_MAX "
         "districts visible, its peers (peer group, else state).")
+    history: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
+        default_factory=list, max_length=10, description="The conversation's earlier questions, oldest first (as "
+        "answered: each answer's `answered`). A follow-up such as \"what about for coaches?\" or \"and in Union?\" "
+        "is read against the last one; the answer's `answered` says what was answered.")
     page: int = Field(1, ge=1, le=100_000, description="Page of the other districts' rulings (page_size per page, "
                       "best rulings first); `scope.pages` in the answer says how many.")
 
@@ -58,10 +62,11 @@ def check_question(question: str, settings: Settings) -> str:
 
 
 def ask_and_log(assistant: Any, settings: Settings, question: str, district: str | None, scope: str | None = None,
-                page: int = 1, allowed: list[str] | None = None) -> Answer:
+                page: int = 1, allowed: list[str] | None = None, history: list[str] | None = None) -> Answer:
     """Ask; record abstained questions for the gaps report (never failing the answer)."""
     text = check_question(question, settings)
-    answer: Answer = assistant.ask(text, district=district or None, scope=scope, page=page, allowed=allowed)
+    answer: Answer = assistant.ask(text, district=district or None, scope=scope, page=page, allowed=allowed,
+                                   history=[h for h in history or [] if h and h.strip()])
     if answer.abstained:
         try:
             assistant.feedback.log_question(text, district or None, answer.answer_id, abstained=True)
@@ -115,7 +120,7 @@ def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = N
     @router.post("/ask", summary="Answer a question from the district policies")
     def ask(body: AskRequest, key: str | None = Depends(auth)) -> dict[str, Any]:
         return ask_and_log(assistant, settings, body.question, body.district, body.scope, body.page,
-                           allowed=auth.districts(key)).to_dict()
+                           allowed=auth.districts(key), history=body.history).to_dict()
 
     @router.get("/documents", summary="Every document in the index (a tenant's key: its districts only)")
     def documents(key: str | None = Depends(auth)) -> list[dict[str, Any]]:
@@ -153,6 +158,46 @@ def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = N
         return {"id": row}
 
     return router
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(..., description="What went wrong, in one sentence for people.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid API key in the X-API-Key header (when keys are configured)."},
+    404: {"model": ErrorBody, "description": "Unknown district, document or clause (or one outside the key's districts)."},
+    413: {"model": ErrorBody, "description": "The request body is too large (uploads are refused)."},
+    422: {"model": ErrorBody, "description": "Invalid input: an empty or too long question, an unknown scope or page."},
+    429: {"model": ErrorBody, "description": "Over the rate limit; the Retry-After header says when to try again."},
+    503: {"model": ErrorBody, "description": "The index is missing, unreadable, or its server unreachable."},
+}
+
+
+def install_docs(app: FastAPI, settings: Settings) -> None:
+    """/docs from the Swagger UI 5 files packaged in ``fastapi-offline`` (a pip package that ships
+    the swagger-ui-dist files FastAPI's default page loads from a CDN; chosen over
+    ``swagger-ui-bundle``, whose Swagger UI 4 cannot read FastAPI's OpenAPI 3.1): offline, no
+    outside request. Only its files are used."""
+    from pathlib import Path
+
+    import fastapi_offline
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    root = settings.root_path.rstrip("/")
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs-assets", StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Any:
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json", title="School policy assistant - API",
+            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-assets/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},  # Swagger UI would ask validator.swagger.io
+        )
 
 
 def install_health(app: FastAPI, assistant: Any) -> None:

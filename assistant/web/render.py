@@ -113,11 +113,18 @@ def render_finding(f: Finding) -> str:
     )
 
 
+def render_answering(answer: Answer) -> str:
+    """"Answering: can i follow my students on tiktok, for coaches?" for a follow-up."""
+    if not answer.answered or answer.answered == answer.question:
+        return ""
+    return f'<p class="pa-muted pa-answering"><strong>Answering:</strong> {escape(answer.answered)}</p>'
+
+
 def render_summary(answer: Answer) -> str:
     if answer.abstained:
         head = "<strong>No policy in the collection answers this question.</strong> "
-        return f'<p class="pa-summary">{head}{text_html(answer.summary)}</p>'
-    return f'<p class="pa-summary">{text_html(answer.summary)}</p>'
+        return f'{render_answering(answer)}<p class="pa-summary">{head}{text_html(answer.summary)}</p>'
+    return f'{render_answering(answer)}<p class="pa-summary">{text_html(answer.summary)}</p>'
 
 
 def render_not_addressed(doc_ids: Sequence[str], names: dict[str, str]) -> str:

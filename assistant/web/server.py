@@ -17,7 +17,7 @@ from assistant import __version__
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
-from assistant.web.api import build_router, install_error_handlers, install_health
+from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
 from assistant.web.security import (
     API_KEY_HEADER,
     ApiKeyAuth,
@@ -83,9 +83,11 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
             "Answers staff questions from district policies, quoting clauses verbatim. "
             f"Send your key in the `{API_KEY_HEADER}` header when keys are configured."
         ),
-        docs_url="/docs",
+        docs_url=None,  # served below from the packaged Swagger UI: nothing is fetched from a CDN
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
+    install_docs(app, settings)
     install_error_handlers(app)
     install_health(app, assistant)
     auth = ApiKeyAuth(settings)
@@ -104,6 +106,11 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     app.add_middleware(RefuseUploads)
     if settings.root_path:
         app.add_middleware(RootPath, root_path=settings.root_path)
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if proxies:  # uvicorn's own: the client address from X-Forwarded-For, only when the peer is a listed proxy
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     blocks = build_ui(assistant, settings, auth, limiter)
     blocks.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
@@ -130,4 +137,5 @@ def serve(settings: Settings, assistant: Any | None = None) -> None:
 
         assistant = Assistant.open(settings)
     app = create_app(assistant, settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=bool(settings.root_path))
+    # forwarded headers are believed only from POLICY_TRUSTED_PROXIES (create_app), never by default
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False)

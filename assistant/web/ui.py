@@ -40,6 +40,19 @@ def _said(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)
 
 
+# After an answer: its top (the question and the summary) in view, not the bottom of its cards
+# (the chat's own autoscroll is off: it left the summary 1,118 px above a 518 px view).
+_SHOW_NEW_ANSWER = """() => {
+  const answers = document.querySelectorAll('#pa-chat .pa-answer');
+  const last = answers[answers.length - 1];
+  if (!last) return;
+  const row = last.closest('.message-row') || last;
+  let box = row.parentElement;
+  while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
+  if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+}"""
+
+
 class ChatUI:
     """Builds the Blocks and holds the handlers (kept small and testable)."""
 
@@ -100,7 +113,9 @@ class ChatUI:
         history.append({"role": "assistant", "content": "<p><em>Searching the policies…</em></p>"})
         yield self._partial(history, "")
         try:
-            answer = ask_and_log(self.assistant, self.settings, text, district or None, allowed=self._allowed(request))
+            earlier = [a.answered or a.question for _, a in sorted(answers.items())][-5:]  # the conversation
+            answer = ask_and_log(self.assistant, self.settings, text, district or None, allowed=self._allowed(request),
+                                 history=earlier)
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
             yield self._partial(history, "")
@@ -207,7 +222,7 @@ class ChatUI:
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat"):
                     chatbot = gr.Chatbot(
-                        label="Conversation", elem_id="pa-chat", height=520,
+                        label="Conversation", elem_id="pa-chat", height=520, autoscroll=False,
                         latex_delimiters=[], buttons=["copy"],
                         placeholder="Ask a question below, or pick an example.",
                     )
@@ -244,7 +259,7 @@ class ChatUI:
             outputs = [chatbot, box, last, pick, compare, context, copy, thanks, answers]
             for trigger in (box.submit, ask.click):
                 trigger(self.respond, [box, chatbot, district, answers], outputs,
-                        api_visibility="private")
+                        api_visibility="private").then(None, None, None, js=_SHOW_NEW_ANSWER)
             district.input(self._redo, [last, chatbot, district, answers], outputs,
                            api_visibility="private")
             chatbot.like(self.like, [answers, district], thanks, api_visibility="private")
