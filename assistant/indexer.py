@@ -175,17 +175,20 @@ class Indexer:
         reuse_ids = [] if rebuild else [cid for cid, k in keys.items()
                                         if store.embed_keys.get(cid) == k and cid not in pending]
         changed: set[str] | None = None
-        if reuse_ids and self._in_place(store):
+        reuse = set(reuse_ids)
+        moved = [cid for cid in reuse_ids if store.by_id.get(cid) != by_id[cid]]  # same text, new label/offsets
+        fresh = [c for c in all_clauses if c.clause_id not in reuse]
+        gone = set(store.by_id) - set(by_id)
+        if reuse_ids and not (fresh or moved or gone):
+            vectors, to_embed, changed = {}, [], set()  # every vector already where it belongs
+        elif reuse_ids and self._in_place(store):
             # the unchanged clauses' vectors stay where they are; only what changed is written
-            reuse = set(reuse_ids)
-            moved = [cid for cid in reuse_ids if store.by_id.get(cid) != by_id[cid]]  # same text, new label/offsets
             vectors = store.stored_vectors(moved) if moved else {}
-            to_embed = [c for c in all_clauses if c.clause_id not in reuse or c.clause_id not in vectors and c.clause_id in moved]
+            to_embed = fresh + [by_id[cid] for cid in moved if cid not in vectors]
             changed = {c.clause_id for c in to_embed} | set(vectors)
         else:
             vectors = store.stored_vectors(reuse_ids) if reuse_ids else {}
             to_embed = [c for c in all_clauses if c.clause_id not in vectors]
-
         with _progress(progress) as bar:
             if to_embed:
                 task = bar.add_task("Embedding clauses", total=len(to_embed)) if bar else None

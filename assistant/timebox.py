@@ -1,4 +1,5 @@
-"""Read policy files with a deadline per file (issue 10, point 4: seconds per file).
+"""Read policy files with a deadline per file (issue 10, point 4: seconds per file). Plain text
+(.txt, .md) is read in the ingest's own process: its cost is bounded by the byte limit.
 
 A hostile or pathological file (a PDF whose content streams loop, a .docx of millions of tiny
 runs) can keep a parser busy for minutes, and Python cannot interrupt a parser from another

@@ -149,8 +149,11 @@ def test_files_are_read_the_same_with_and_without_the_reader_process(tmp_path):
     root = _corpus(tmp_path)
     (root / "latin.txt").write_bytes("Caf\xe9 Policy\n\nEmployees shall not text students.\n".encode("latin-1"))
     (root / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (root / "web.html").write_text("<html><body><nav>Home</nav><h1>Web Policy</h1><p>Employees must report "
+                                   "bullying.</p><script>x()</script></body></html>", encoding="utf-8")
     timed, timed_problems = load_corpus(root, Limits(max_file_seconds=60))
     inline, inline_problems = load_corpus(root, Limits(max_file_seconds=0))
     assert [(d.doc_id, d.text, d.meta) for d in timed] == [(d.doc_id, d.text, d.meta) for d in inline]
     assert [(p.path, p.reason) for p in timed_problems] == [(p.path, p.reason) for p in inline_problems]
     assert [p.path.endswith("broken.pdf") for p in timed_problems] == [True]
+    assert "web" in {d.doc_id for d in timed}  # an HTML file, read by the worker
