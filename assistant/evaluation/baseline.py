@@ -5,8 +5,9 @@ The gate (exit 1) fails a run when a metric is worse than the baseline by more t
   greater than ``tolerance``;
 - ``false_abstain`` / ``false_answer`` (counts): an increase greater than ``tolerance * n_questions``;
 - ``chars_to_read_median``: an increase greater than ``tolerance`` of the baseline value (relative);
-- ``latency_ms_p50`` / ``latency_ms_p95`` are reported but exempt: they depend on the machine and
-  its load, and would make the gate flaky. Gate them with ``--fail-under`` when wanted.
+- ``latency_ms_p95``: a rise greater than ``latency_tolerance`` of the baseline value (relative,
+  default 1.0: it may double before the gate fails; machines are noisy); ``latency_ms_p50`` is
+  reported, not gated. Gate either absolutely with ``--fail-under``.
 ``--fail-under METRIC=VALUE`` fails a run whose metric is worse than VALUE: below it for
 higher-is-better metrics, above it for lower-is-better ones (latency, false_*, chars_to_read).
 The paired test is a Wilcoxon signed-rank test (scipy) over per-question nDCG@10 of the questions
@@ -28,7 +29,8 @@ from assistant.evaluation.metrics import LOWER_IS_BETTER, METRIC_NAMES
 
 COUNTS = frozenset({"false_abstain", "false_answer"})
 RELATIVE = frozenset({"chars_to_read_median"})
-EXEMPT = frozenset({"latency_ms_p50", "latency_ms_p95"})
+EXEMPT = frozenset({"latency_ms_p50"})
+LATENCY = frozenset({"latency_ms_p95"})  # gated by its own relative tolerance (machines are noisy)
 _EPS = 1e-9
 
 
@@ -77,11 +79,14 @@ def check_fail_under(metrics: Mapping[str, Any], thresholds: Mapping[str, float]
     return failures
 
 
-def _gate(metric: str, base: float, cur: float, tolerance: float, n_questions: int) -> str | None:
+def _gate(metric: str, base: float, cur: float, tolerance: float, n_questions: int,
+          latency_tolerance: float = 1.0) -> str | None:
     if metric in EXEMPT:
         return None
     worse = worse_by(metric, base, cur)
-    if metric in COUNTS:
+    if metric in LATENCY:
+        allowed = latency_tolerance * abs(base)
+    elif metric in COUNTS:
         allowed = tolerance * n_questions
     elif metric in RELATIVE:
         allowed = tolerance * abs(base)
@@ -125,8 +130,10 @@ def compare(
     baseline: dict[str, Any],
     tolerance: float = 0.02,
     fail_under: Mapping[str, float] | None = None,
+    latency_tolerance: float = 1.0,
 ) -> dict[str, Any]:
-    """Deltas, flips, the paired test and the gate's failures (empty list: the run passes)."""
+    """Deltas, flips, the paired test, notes on what differs between the runs (gold version,
+    corpus, settings, version) and the gate's failures (empty list: the run passes)."""
     deltas: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
     n = int(current.get("n_questions") or 0)
@@ -136,17 +143,33 @@ def compare(
         deltas[m] = {"baseline": base, "current": cur, "delta": delta,
                      "lower_is_better": m in LOWER_IS_BETTER, "gated": m not in EXEMPT}
         if delta is not None:
-            msg = _gate(m, base, cur, tolerance, n)
+            msg = _gate(m, base, cur, tolerance, n, latency_tolerance)
             if msg:
                 failures.append(msg)
     failures += check_fail_under(current["metrics"], fail_under or {})
     return {
         "tolerance": tolerance,
+        "latency_tolerance": latency_tolerance,
+        "notes": fingerprint_notes(baseline.get("fingerprint"), current.get("fingerprint")),
         "deltas": deltas,
         "flips": flips(current, baseline),
         "significance": paired_test(current, baseline),
         "failures": failures,
     }
+
+
+def fingerprint_notes(before: Mapping[str, str] | None, now: Mapping[str, str] | None) -> list[str]:
+    """Plain words for what differs between the baseline's run and this one."""
+    if not before:
+        return ["the baseline has no fingerprint (saved before fingerprints): re-save it with --save-baseline"]
+    now = now or {}
+    said = {"gold_sha256": "the baseline was made with another version of the gold file: its deltas compare "
+                           "different questions or labels",
+            "corpus_sha256": "the corpus differs from the baseline's (a revision: see what staff will now see "
+                             "differently)",
+            "settings_sha256": "the settings differ from the baseline's",
+            "version": f"the package version differs ({before.get('version')} -> {now.get('version')})"}
+    return [msg for key, msg in said.items() if before.get(key) != now.get(key)]
 
 
 def exit_code(failures: list[str], stale: int, allow_stale: bool) -> int:

@@ -103,7 +103,51 @@ def run_eval(assistant: Any, gold_path: Path, systems: list[str], progress: bool
         embed = assistant.embedder.as_llama_embedding() if "llamaindex-default" in anchor_names else None
         for system in build_anchors(docs, embed, anchor_names):
             runs.append(run_system(system, questions, gold, texts, progress))
-    return build_report(runs[0], stale, runs[1:], gold_path=str(gold_path))
+    from assistant.evaluation.changes import clause_hashes
+
+    report = build_report(runs[0], stale, runs[1:], gold_path=str(gold_path))
+    report["clauses"] = clause_hashes(assistant)  # what a later run compares its answers' clauses with
+    report["fingerprint"] = fingerprint(assistant, gold_path)
+    return report
+
+
+def fingerprint(assistant: Any, gold_path: Path) -> dict[str, str]:
+    """What a run depends on: the gold file, the corpus texts, the settings, the package version."""
+    import hashlib
+
+    from assistant import __version__
+
+    def sha(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()[:16]
+
+    corpus = "\n".join(f"{d}:{doc.content_hash}" for d, doc in sorted(assistant.store.documents.items()))
+    settings = assistant.settings.model_dump(mode="json", exclude={"corpus", "index", "feedback_db", "chroma_url",
+                                                                   "api_keys", "api_key_districts", "llm_api_key"})
+    return {"gold_sha256": sha(gold_path.read_bytes()), "corpus_sha256": sha(corpus.encode()),
+            "settings_sha256": sha(json.dumps(settings, sort_keys=True).encode()), "version": __version__}
+
+
+def _print_changes(console: Any, changes: dict[str, Any] | None) -> None:
+    """First of all: what staff will now be told differently, by district, unintended ones first."""
+    if not changes:
+        return
+    if not changes["comparable"]:
+        console.print("what staff will now see differently: the baseline has no shown answers (save it again "
+                      "with --save-baseline)", highlight=False)
+        return
+    console.print(f"[bold]What staff will now see differently[/]: {changes['questions_changed']} question(s), "
+                  f"{changes['rulings_changed']} district ruling(s) or citation(s), "
+                  f"[red]{changes['unintended']} not tied to a changed clause[/]; "
+                  f"{len(changes['touched_clauses'])} clause(s) changed", highlight=False)
+    for i in changes["items"]:
+        mark = "(revised clause)" if i["touched"] else "[red](UNINTENDED: no changed clause decides it)[/]"
+        if i["kind"] == "summary":
+            console.print(f"  {i['id']}: summary changed {mark}", highlight=False)
+            continue
+        b, a = i["before"], i["after"]
+        cite = "" if b["clause_id"] == a["clause_id"] else f" (cites {a['clause_id'] or '-'} instead of {b['clause_id'] or '-'})"
+        console.print(f"  {i['doc']}: {i['id']} \"{i['question']}\": {b['ruling']} -> {a['ruling']}{cite} {mark}",
+                      highlight=False)
 
 
 def _print_summary(report: dict[str, Any], paths: list[Path]) -> None:
@@ -114,19 +158,33 @@ def _print_summary(report: dict[str, Any], paths: list[Path]) -> None:
     from assistant.evaluation.report import fmt
 
     console = Console()
+    _print_changes(console, report.get("changes"))
     systems = report.get("systems") or {report["system"]: report["metrics"]}
+    comp = report.get("comparison")
     table = Table(title=f"eval: {report['n_questions']} questions")
     table.add_column("metric")
+    if comp:
+        table.add_column("baseline", justify="right")
     for name in systems:
-        table.add_column(name, justify="right")
+        table.add_column(name if not comp else f"{name} now", justify="right")
+    if comp:
+        table.add_column("delta", justify="right")
     for m in METRIC_NAMES:
-        table.add_row(m, *(fmt(systems[n].get(m)) for n in systems))
+        row = [m]
+        if comp:
+            row.append(fmt(comp["deltas"][m]["baseline"]))
+        row += [fmt(systems[n].get(m)) for n in systems]
+        if comp:
+            d = comp["deltas"][m]["delta"]
+            row.append("" if d is None else f"{d:+.3f}" if isinstance(d, float) else f"{d:+}")
+        table.add_row(*row)
     console.print(table)
+    for note in (comp or {}).get("notes", []):
+        console.print(f"[yellow]note[/] {note}", highlight=False)
     for s in report["stale_gold"]:
         near = s.get("nearest") or {}
         console.print(f"[yellow]stale gold[/] {s['id']} ({s['doc']}): {s['quote']!r} -> nearest {near.get('clause_id')}",
                       markup=True, highlight=False)
-    comp = report.get("comparison")
     if comp:
         f = comp["flips"]
         console.print(f"newly failing: {', '.join(f['newly_failing']) or 'none'}; "
@@ -144,6 +202,9 @@ def eval_command(
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Saved report JSON to compare with.")] = None,
     save_baseline: Annotated[Path | None, typer.Option("--save-baseline", help="Write this run's report JSON here.")] = None,
     tolerance: Annotated[float, typer.Option("--tolerance", help="Largest allowed drop of a metric against --baseline.")] = 0.02,
+    latency_tolerance: Annotated[float, typer.Option(
+        "--latency-tolerance", min=0.0,
+        help="Largest allowed relative rise of latency_ms_p95 against --baseline (1.0: it may double).")] = 1.0,
     fail_under: Annotated[list[str] | None, typer.Option("--fail-under", help="METRIC=VALUE: fail when the metric is worse than VALUE (repeatable).")] = None,
     systems: Annotated[str, typer.Option("--systems", help="Comma-separated: ours, llamaindex-default, bm25.")] = "ours",
     allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Do not exit 2 on stale gold quotes.")] = False,
@@ -179,7 +240,10 @@ def eval_command(
     except AssistantError as exc:
         raise _fail(exc) from None
     if base is not None:
-        report["comparison"] = compare(report, base, tolerance, thresholds)
+        from assistant.evaluation.changes import what_changed
+
+        report["changes"] = what_changed(base, report)
+        report["comparison"] = compare(report, base, tolerance, thresholds, latency_tolerance)
         failures = report["comparison"]["failures"]
     else:
         failures = check_fail_under(report["metrics"], thresholds)

@@ -103,6 +103,8 @@ class SystemAnswer:
     latency_ms: float = 0.0
     verdicts_given: Mapping[str, str] = field(default_factory=dict)  # doc id -> district verdict
     rulings_shown: Mapping[str, str] = field(default_factory=dict)  # doc id -> ruling a person reads
+    summary: str = ""  # the short answer as shown
+    deciding: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # doc id -> (clause id, quote) that decides
 
 
 @dataclass
@@ -139,6 +141,7 @@ class QuestionResult:
     shown_exact: int = 0
     passed: bool | None = None
     rulings: list[RulingPair] = field(default_factory=list)
+    shown_answer: dict[str, Any] = field(default_factory=dict)  # what staff read: summary, per-district ruling
 
     @property
     def live(self) -> list[CitationResult]:
@@ -180,6 +183,7 @@ class QuestionResult:
                 for i, u in enumerate(self.cited, start=1)
             ],
             "why": self.reasons(),
+            "shown_answer": self.shown_answer,
         }
 
     def reasons(self) -> list[str]:
@@ -252,6 +256,9 @@ def score_question(
         abstained=ans.abstained, latency_ms=ans.latency_ms, citations=results,
         cited=list(ans.ranked[:5]), verdicts_given=dict(ans.verdicts_given),
         rulings=pairs(q.id, q.rulings, dict(ans.rulings_shown)) if gives_verdicts else [],
+        shown_answer={"summary": ans.summary, "districts": {
+            d: {"ruling": r, "clause_id": ans.deciding.get(d, ("", ""))[0], "quote": ans.deciding.get(d, ("", ""))[1]}
+            for d, r in sorted(ans.rulings_shown.items())}} if gives_verdicts else {},
     )
     if res.scored:
         live = [g for g in gold if not g.stale]

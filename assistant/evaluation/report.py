@@ -93,8 +93,11 @@ def _failures_first(report: dict[str, Any]) -> list[dict[str, Any]]:
 def render_markdown(report: dict[str, Any]) -> str:
     systems = _systems(report)
     names = list(systems)
+    from assistant.evaluation.changes import changes_markdown
+
     lines = [f"# Eval report ({report.get('generated_at', '')})", "",
              f"{report['n_questions']} questions, gold `{report.get('gold', '')}`.", "",
+             *changes_markdown(report.get("changes")),
              "| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for m in METRIC_NAMES:
         lines.append(f"| {m} | " + " | ".join(fmt(systems[n].get(m)) for n in names) + " |")
@@ -305,13 +308,16 @@ def render_html(report: dict[str, Any]) -> str:
     style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
              "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}li.hit{color:#175e1c}"
-             "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}td.diag{background:#e6f4ea;font-weight:600}")
+             "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}td.diag{background:#e6f4ea;font-weight:600}"
+             "tr.unintended{background:#fde8e8}tr.touched{background:#eef6ee}")
+    from assistant.evaluation.changes import changes_html
+
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Eval report</title>'
         f"<style>{style}</style></head><body>"
         f"<h1>Eval report</h1><p>{report['n_questions']} questions · gold {escape(str(report.get('gold', '')))} · "
         f"{escape(str(report.get('generated_at', '')))}</p>"
-        f"{_metrics_table(report)}{_rulings_html(report)}{_comparison(report.get('comparison'))}"
+        f"{changes_html(report.get('changes'))}{_metrics_table(report)}{_rulings_html(report)}{_comparison(report.get('comparison'))}"
         f"<h2>Recall@5 per tag</h2>{svg_bars(recall, 'citation_recall@5 per tag')}"
         f"<h2>Latency</h2>{svg_histogram(latency, 'latency per question (ms)')}"
         f"{_stale(report)}{_question_rows(report)}</body></html>\n"

@@ -79,6 +79,9 @@ def from_answer(answer: Answer) -> SystemAnswer:
         latency_ms=answer.latency_ms,
         verdicts_given=verdicts,
         rulings_shown=rulings,
+        summary=answer.summary,
+        deciding={f.doc_id: (f.citations[0].clause_id, f.citations[0].quote)
+                  for f in (*answer.findings, *answer.other_districts) if f.status == "rules" and f.citations},
     )
 
 

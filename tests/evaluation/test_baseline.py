@@ -43,11 +43,15 @@ def test_drop_beyond_tolerance_fails():
     assert exit_code(comp["failures"], stale=0, allow_stale=False) == 1
 
 
-def test_direction_aware_counts_relative_and_latency_exempt():
+def test_direction_aware_counts_relative_and_latency_relative():
     base = report()
-    # lower is better: fewer false answers and fewer chars are improvements, latency is not gated
-    better = report(false_answer=0, chars_to_read_median=500.0, latency_ms_p95=600.0)
+    # lower is better: fewer false answers and fewer chars are improvements
+    better = report(false_answer=0, chars_to_read_median=500.0, latency_ms_p95=30.0)
     assert compare(better, base)["failures"] == []
+    # latency p95 gated relatively: 60 -> 119 ms passes (may double), 60 -> 130 fails; 18 -> 152 too
+    assert compare(report(latency_ms_p95=119.0), base)["failures"] == []
+    assert "latency_ms_p95 went from 60 to 130" in compare(report(latency_ms_p95=130.0), base)["failures"][0]
+    assert compare(report(latency_ms_p95=130.0), base, latency_tolerance=2.0)["failures"] == []
     # counts: allowed increase is tolerance * n_questions = 2
     assert compare(report(false_answer=3), base)["failures"] == []
     assert len(compare(report(false_answer=4), base)["failures"]) == 1
@@ -112,3 +116,13 @@ def test_load_baseline_errors(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(report()))
     assert load_baseline(good)["metrics"]["ndcg@10"] == 0.8
+
+
+def test_the_fingerprint_says_when_the_baseline_used_other_gold():
+    from assistant.evaluation.baseline import fingerprint_notes
+
+    fp = {"gold_sha256": "a", "corpus_sha256": "c", "settings_sha256": "s", "version": "0.1.0"}
+    assert fingerprint_notes(fp, dict(fp)) == []
+    notes = fingerprint_notes(fp, {**fp, "gold_sha256": "b", "corpus_sha256": "d"})
+    assert notes[0].startswith("the baseline was made with another version of the gold file") and len(notes) == 2
+    assert "re-save it" in fingerprint_notes(None, fp)[0]
