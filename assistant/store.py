@@ -14,7 +14,6 @@ import json
 import os
 import tempfile
 import uuid
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
@@ -22,42 +21,12 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import ConfigError, IndexCorrupt, IndexMissing, IndexUnreachable
-from .types import Clause, DocMeta, Document, Norm
+from .records import clause_from_dict, doc_from_dict, doc_to_dict, flat, norm_from_dict
+from .types import Clause, Document, Norm
 
 RECORDS_FILE = "clauses.json"
 RECORDS_VERSION = 1
 PENDING_FILE = ".pending-ids.json"  # clause ids an incremental write is changing (see ClauseStore.write)
-
-
-# ---- (de)serialisation ------------------------------------------------------------------------
-
-def meta_from_dict(d: dict[str, Any]) -> DocMeta:
-    d = dict(d)
-    d["dates"] = tuple((x["kind"], x["date"]) if isinstance(x, dict) else tuple(x) for x in d.get("dates", ()))
-    return DocMeta(**d)
-
-
-def doc_to_dict(doc: Document) -> dict[str, Any]:
-    return {"meta": doc.meta.to_dict(), "text": doc.text, "content_hash": doc.content_hash,
-            "pages": [list(p) for p in doc.pages]}
-
-
-def doc_from_dict(d: dict[str, Any]) -> Document:
-    return Document(meta=meta_from_dict(d["meta"]), text=d["text"], content_hash=d["content_hash"],
-                    pages=tuple(tuple(p) for p in d.get("pages", ())))
-
-
-def clause_from_dict(d: dict[str, Any]) -> Clause:
-    d = dict(d)
-    d["section_path"] = tuple(d.get("section_path", ()))
-    return Clause(**d)
-
-
-def norm_from_dict(d: dict[str, Any]) -> Norm:
-    d = dict(d)
-    for key in ("acts", "people", "channels"):
-        d[key] = tuple(d.get(key, ()))
-    return Norm(**d)
 
 
 def norm_vectors_path(index_dir: Path, collection: str) -> Path:
@@ -109,11 +78,6 @@ def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
             raise unreachable(chroma_url) from None
     index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
-
-
-def _flat(record: Any) -> dict[str, Any]:
-    """A flat record dataclass as a dict for JSON (tuples stay tuples: JSON writes them as lists)."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 FETCH_CHUNK = 5_000  # ids per Chroma get: well below SQLite's 32,766 bound variables
@@ -342,9 +306,9 @@ class ClauseStore:
             "collection": collection_name,
             "norm_file": norm_file,
             "documents": [doc_to_dict(d) for d in documents],
-            "clauses": [_flat(c) for c in clauses],
+            "clauses": [flat(c) for c in clauses],
             "embed_keys": embed_keys,
-            "norms": [_flat(n) for n in norms or []],
+            "norms": [flat(n) for n in norms or []],
             "norm_keys": norm_keys or {},
         }
         # json.dumps (the C encoder) and flat field dicts: json.dump's Python-level encoder and
@@ -410,25 +374,7 @@ class ClauseStore:
         self.drop_orphan_segments()
 
     def drop_orphan_segments(self) -> list[str]:
-        """Embedded Chroma only: remove segment folders (``index/chroma/<uuid>/``) that no collection
-        uses any more: a deleted collection's, or a killed write's. Returns the removed names."""
-        import re
-        import shutil
-        import sqlite3
+        """Embedded Chroma only: remove the segment folders no collection uses (``segments.py``)."""
+        from .segments import drop_orphan_segments
 
-        root = self.index_dir / "chroma"
-        db = root / "chroma.sqlite3"
-        if self.chroma_url or not db.is_file():
-            return []
-        try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-                used = {row[0] for row in conn.execute("SELECT id FROM segments")}
-        except sqlite3.Error:
-            return []  # another Chroma layout: leave its files alone
-        uuid = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-        removed = []
-        for folder in root.iterdir():
-            if folder.is_dir() and uuid.match(folder.name) and folder.name not in used:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder.name)
-        return removed
+        return [] if self.chroma_url else drop_orphan_segments(self.index_dir / "chroma")

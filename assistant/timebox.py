@@ -85,7 +85,8 @@ class FileReader:
     def _worker(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
             self.close()
-            self._proc = subprocess.Popen([sys.executable, "-m", "assistant.timebox"], stdin=subprocess.PIPE,
+            target = f"{self.inline.__module__}:{self.inline.__qualname__}"  # what the worker calls
+            self._proc = subprocess.Popen([sys.executable, "-m", "assistant.timebox", target], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, cwd=os.getcwd(), env=_child_env())
             assert self._proc.stdout is not None
             # its start-up (imports) is not a file's fault: wait for it before any deadline counts
@@ -131,8 +132,11 @@ def _refused(path: Path, reason: str) -> IngestError:
     return err
 
 
-def _serve() -> None:  # the worker: one request at a time, until stdin closes
-    from .ingest import load_document
+def _serve(target: str) -> None:  # the worker: one request at a time, until stdin closes
+    import importlib
+
+    module, _, name = target.partition(":")
+    load_document = getattr(importlib.import_module(module), name)  # the reader the caller named
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a loader's stray print must not corrupt the channel
@@ -152,4 +156,4 @@ def _serve() -> None:  # the worker: one request at a time, until stdin closes
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(sys.argv[1] if len(sys.argv) > 1 else "assistant.ingest:load_document")
