@@ -31,6 +31,10 @@ CSS = """
   font-weight:700;letter-spacing:.02em;margin-right:.4rem;vertical-align:middle;white-space:nowrap}
 .pa-quote{margin:.4rem 0;padding:.35rem .6rem;border-left:4px solid #8895a7;background:#f4f6f8;
   white-space:pre-wrap;font-style:normal}
+.pa-answer .pa-quote,.pa-card .pa-quote,.pa-answer .pa-card h4,.pa-answer .pa-card p,.pa-answer .pa-card li,
+.pa-answer .pa-card strong,.pa-answer .pa-card em,.pa-answer .pa-card q,.pa-answer .pa-card span{color:#1c1f23}
+.pa-answer .pa-card cite,.pa-answer .pa-card details summary{color:#44505c}
+.pa-answer .pa-card .pa-cite,.pa-answer .pa-card .pa-muted{color:#44505c}
 .pa-cite{font-size:.8rem;color:#44505c}
 .pa-muted{color:#5b6570;font-size:.85rem}
 .pa-ruling{margin:.1rem 0 .3rem 0}
@@ -46,6 +50,7 @@ CSS = """
 .pa-table th,.pa-table td{border:1px solid #d0d5db;padding:.3rem .45rem;vertical-align:top;
   text-align:left;color:#1c1f23;background:#fff}
 .pa-table-wrap{overflow-x:auto}
+/* the dark scheme's blockquote colour (rgb(244,244,245)) is unreadable on the quote's light grey */
 @media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.8rem}}
 """
 
