@@ -333,6 +333,45 @@ def diff_command(
             typer.echo(f"  {g['id']} ({where}): {g['quote']!r}")
 
 
+gold_app = typer.Typer(help="Keep the gold set current.", no_args_is_help=True)
+
+
+@gold_app.command("refresh")
+def gold_refresh_command(
+    gold: Annotated[Path, typer.Option("--gold", help="The gold file to bring up to date (never edited).")] = Path("eval/gold.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write the refreshed gold (a new file).")] = Path("eval/gold.refreshed.jsonl"),
+    accept_all: Annotated[bool, typer.Option("--accept-all", help="Take every proposal (a reviewed batch).")] = False,
+    corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
+) -> None:
+    """Propose the nearest current clause for each stale gold quote; accept or skip each; write a new file."""
+    import sys
+
+    from assistant.evaluation.refresh import refresh_gold
+
+    settings = _settings(corpus, index, chroma_url)
+    interactive = sys.stdin.isatty() and not accept_all
+
+    def decide(p: Any) -> bool:
+        if accept_all:
+            return True
+        if not interactive:
+            return False  # no terminal and no --accept-all: list the proposals, change nothing
+        typer.echo(f"\n{p.qid} {p.doc} ({p.where}), similarity {p.similarity:.2f}\n  old: {p.old_quote}\n"
+                   f"  new: {p.new_quote}\n  [{p.label}]" + (f"  verdict {p.old_verdict} -> {p.new_verdict}"
+                                                            if p.old_verdict != p.new_verdict else ""))
+        return typer.confirm("  accept?", default=True)
+
+    try:
+        result = refresh_gold(gold, out, _open(settings), decide)
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    typer.echo(result.summary())
+    if result.skipped and not interactive and not accept_all:
+        typer.echo("(no terminal: nothing was accepted; review the proposals and pass --accept-all)")
+    typer.echo(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(gold_app, name="gold")
     app.command("eval")(eval_command)
     app.command("diff")(diff_command)
