@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install index run test bench eval clean
+.PHONY: install index run test bench eval eval-anchors clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,7 +34,13 @@ test: install
 bench: install index
 	$(PY) benchmarks/bench_answer.py
 
-eval: install index
+# the policy-change gate (docs/CI.md): re-index, compare with the saved baseline, fail on a drop
+eval: install
+	$(CLI) ingest
+	$(CLI) eval --baseline eval/baselines/baseline.json --out eval/reports/latest \
+	  --fail-under district_ruling_accuracy=0.80 --fail-under unsafe_rulings=2 --allow-stale
+
+eval-anchors: install index
 	$(CLI) eval --systems ours,llamaindex-default,bm25
 
 clean:

@@ -239,6 +239,10 @@ def _metrics_table(report: dict[str, Any]) -> str:
     return f'<table class="metrics"><tr><th>metric</th>{head}</tr>{"".join(rows)}</table>'
 
 
+_CHARTED = ("district_ruling_accuracy", "ruled_accuracy", "invented_rate", "citation_recall@shown",
+            "citation_recall@5", "abstention_accuracy", "faithfulness")
+
+
 def _comparison(comp: dict[str, Any] | None) -> str:
     if not comp:
         return ""
@@ -248,8 +252,12 @@ def _comparison(comp: dict[str, Any] | None) -> str:
     )
     flips = comp["flips"]
     sig = comp.get("significance") or {}
+    rates = {m: d for m, d in comp["deltas"].items() if m in _CHARTED}
+    chart = svg_bars({"baseline": {m: d["baseline"] for m, d in rates.items()},
+                      "now": {m: d["current"] for m, d in rates.items()}}, "the main rates, baseline and now")
+    notes = "".join(f"<p class=\"note\">{escape(n)}</p>" for n in comp.get("notes", []))
     return (
-        "<h2>Against the baseline</h2>"
+        f"<h2>Against the baseline</h2>{notes}{chart}"
         f"<table><tr><th>metric</th><th>baseline</th><th>now</th><th>delta</th></tr>{rows}</table>"
         f"<p>Newly failing: {escape(', '.join(flips['newly_failing']) or 'none')}<br>"
         f"Newly passing: {escape(', '.join(flips['newly_passing']) or 'none')}<br>"
@@ -305,7 +313,11 @@ def render_html(report: dict[str, Any]) -> str:
     recall = {name: {f"{t} (n={v['n']})": v.get("citation_recall@5") for t, v in tags.items()}
               for name, tags in by_tag.items()}
     latency = [q["latency_ms"] for q in report["questions"]]
-    style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
+    style = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1c1f23;"
+             "line-height:1.45}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2em;border-bottom:2px solid #d0d5db}"
+             "p.note{background:#fff6d6;padding:.4em .6em;border-radius:6px}#changes{background:#f7f9fb;padding:.2em 1em "
+             "1em;border:1px solid #d0d5db;border-radius:10px}"
+             "table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
              "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}li.hit{color:#175e1c}"
              "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}td.diag{background:#e6f4ea;font-weight:600}"
