@@ -193,10 +193,14 @@ class QuestionResult:
         out = ["abstained"] if self.abstained else []
         for p in self.rulings:
             if not p.correct:
-                out.append(f"{p.doc_id} ruling {p.shown}, gold {' or '.join(p.gold)}")
+                gold = " or ".join(p.gold)
+                out.append(f"no ruling shown for {p.doc_id} (gold {gold})" if p.shown == "not addressed"
+                           else f"{p.doc_id} ruling {p.shown}, gold {gold}")
         for c in self.live:
             if c.rank is None:
-                out.append(f"missed {c.doc}")
+                other = next((u for u in self.cited if u.doc_id == c.doc), None)
+                out.append(f"missed {c.doc}" if other is None else
+                           f"missed {c.doc}: cited {other.label.rsplit(' > ', 1)[-1]} instead of “{c.quote[:60]}”")
             elif c.rank > 5:
                 out.append(f"{c.doc} only at rank {c.rank}")
             if c.rank is not None and c.gold_verdict and c.given_verdict and c.given_verdict != c.gold_verdict:

@@ -296,16 +296,24 @@ def _question_rows(report: dict[str, Any]) -> str:
             for c in q["cited"]
         )
         cited = f"<ol>{cited}</ol>" if cited else "(nothing cited)"
-        verdicts = "".join(f"<li>{escape(d)}: {escape(v)}</li>" for d, v in q["verdicts_given"].items())
+        shown = (q.get("shown_answer") or {}).get("districts", {})
+        verdicts = "".join(
+            f'<tr class="{"ok" if r["correct"] else "wrong"}"><td>{escape(r["doc"])}</td>'
+            f'<td>{escape(" or ".join(r["gold"]))}</td><td>{escape(r["shown"])}</td>'
+            f'<td><q>{escape((shown.get(r["doc"]) or {}).get("quote", ""))}</q></td></tr>'
+            for r in q.get("rulings", [])) or "".join(
+            f"<tr><td>{escape(d)}</td><td></td><td>{escape(v)}</td><td></td></tr>" for d, v in q["verdicts_given"].items())
+        verdicts = f'<table class="rulings"><tr><th>district</th><th>gold</th><th>shown</th><th>deciding quote</th></tr>{verdicts}</table>'
+
         why = "; ".join(q.get("why") or [])
         rows.append(
             f'<tr class="question {status}" id="q-{escape(q["id"])}"><td>{escape(q["id"])}<br><strong>{status}</strong>'
             f'<br><small>{escape(why)}</small></td><td>{escape(q["question"])}</td><td><ul>{gold}</ul></td>'
-            f'<td>{cited}</td><td><ul>{verdicts}</ul>{"abstained" if q["abstained"] else ""}</td>'
+            f'<td>{cited}</td><td>{verdicts}{"abstained" if q["abstained"] else ""}</td>'
             f'<td>{q["latency_ms"]:.0f}</td></tr>'
         )
     return ('<h2>Questions (failures first)</h2><table class="questions"><tr><th>id</th><th>question</th>'
-            f'<th>gold quote</th><th>cited (top 5)</th><th>verdicts</th><th>ms</th></tr>{"".join(rows)}</table>')
+            f'<th>gold quote</th><th>cited (top 5)</th><th>rulings: gold vs shown</th><th>ms</th></tr>{"".join(rows)}</table>')
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -321,7 +329,8 @@ def render_html(report: dict[str, Any]) -> str:
              "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}"
              "tr.fail{background:#fde8e8}tr.stale{background:#fff6d6}li.miss{color:#a00}li.hit{color:#175e1c}"
              "q{font-style:italic}ul,ol{margin:0;padding-left:1.2em}td.diag{background:#e6f4ea;font-weight:600}"
-             "tr.unintended{background:#fde8e8}tr.touched{background:#eef6ee}")
+             "tr.unintended{background:#fde8e8}tr.touched{background:#eef6ee}"
+             "table.rulings{margin:0;font-size:.85em}table.rulings tr.wrong td{color:#a00;font-weight:600}")
     from assistant.evaluation.changes import changes_html
 
     return (

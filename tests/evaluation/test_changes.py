@@ -55,3 +55,18 @@ def test_a_revised_clause_shows_up_as_a_touched_change(tmp_path, seed_assistant,
     moved = [i for i in ch["items"] if i["kind"] == "ruling"]
     assert moved and all(i["doc"] == "chsd230-5125" for i in moved)
     assert any(i["touched"] and i["after"]["ruling"] == "prohibited" for i in moved)
+
+
+def test_failures_say_why_in_words():
+    from assistant.evaluation.metrics import CitationResult, QuestionResult, Unit
+    from assistant.evaluation.rulings import RulingPair
+
+    res = QuestionResult(
+        id="q", question="can i?", answerable=True, tags=(), districts=("a", "u"), abstained=False, latency_ms=1.0,
+        citations=[CitationResult(doc="a", quote="Employees shall not become friends with students", gold_verdict=None,
+                                  stale=False)],
+        cited=[Unit("a/7", "a", 0, 10, "discouraged", "A Policy > Section > item 7", "x")], verdicts_given={},
+        rulings=[RulingPair("q", "u", ("prohibited",), "not addressed"), RulingPair("q", "a", ("prohibited",), "permitted")])
+    why = res.reasons()
+    assert "no ruling shown for u (gold prohibited)" in why and "a ruling permitted, gold prohibited" in why
+    assert "missed a: cited item 7 instead of “Employees shall not become friends with students”" in why
