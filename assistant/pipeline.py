@@ -151,6 +151,17 @@ class Assistant:
 
         return expand_names(allowed, self.store.documents)
 
+    def _earlier(self, history: Sequence[str]) -> list[str]:
+        """The last ten earlier questions that are questions at all: an empty, invisible or too long
+        entry is skipped (it is the conversation's past, not this question's fault)."""
+        out = []
+        for h in list(history)[-10:]:
+            try:
+                out.append(self.check_question(h))
+            except InvalidQuestion:
+                continue
+        return out
+
     def check_question(self, question: Any) -> str:
         return check_question(question, self.settings.max_question_chars)
 
@@ -176,7 +187,7 @@ class Assistant:
 
             seen = self.store.documents if visible is None else {d: v for d, v in self.store.documents.items()
                                                                   if d in visible}
-            r = resolve(question, [self.check_question(h) for h in history[-10:]], district_aliases(seen))
+            r = resolve(question, self._earlier(history), district_aliases(seen))
             if r.followup:
                 question = answered = r.question
                 district = r.district or district

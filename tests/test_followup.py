@@ -51,3 +51,9 @@ def test_the_assistant_answers_the_follow_up(seed_assistant):
     assert union.district == "union-1610" and union.answered == TIKTOK
     alone = seed_assistant.ask("what about for coaches?")  # without the conversation: nothing to inherit
     assert alone.answered == "" and alone.to_dict()["answered"] == "what about for coaches?"
+
+
+@pytest.mark.slow
+def test_an_unusable_history_entry_is_skipped_not_an_error(seed_assistant):
+    r = seed_assistant.ask("what about for coaches?", history=[TIKTOK, "\u200b", "x" * 5000])
+    assert r.answered == "can i follow my students on tiktok, for coaches?"  # the junk after it is skipped
