@@ -51,6 +51,8 @@ def _cards(scope) -> list[str]:
 
 def test_chat_answers_with_verbatim_quotes_and_citations_in_context(page, live, screenshots):
     _open(page, live.url)
+    # the examples render a moment after the question box (a cold first page in CI): wait, then check
+    page.get_by_text("Example questions").wait_for(state="visible", timeout=30_000)
     assert page.get_by_text("Example questions").is_visible()
     _ask(page, TIKTOK)
     page.locator("#pa-cite-pick input").wait_for()
