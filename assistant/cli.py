@@ -181,9 +181,19 @@ def main() -> None:
         typer.echo("aborted", err=True)
         sys.exit(1)
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, _usage_errors()) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         raise
+
+
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """click's usage errors, and typer's own copy of them (typer >= 0.20 vendors click as ``typer._click``,
+    whose exceptions are not ``click.ClickException``s)."""
+    import click
+
+    kinds: list[type[BaseException]] = [click.ClickException]
+    vendored = getattr(typer, "TyperException", None)
+    if isinstance(vendored, type):
+        kinds.append(vendored)
+    return tuple(kinds)
