@@ -93,6 +93,7 @@ class Indexer:
             rebuild = True
             store.collection_name, store.documents, store.clauses, store.by_id = None, {}, [], {}
             store.norms, store.norm_vectors, store.embed_keys, store.norm_keys = [], None, {}, {}
+            store.stems, store._rows = None, {}
         elif store.exists():
             old_docs = dict(store.documents)
             for c in store.clauses:

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Sequence
+from collections import Counter
+from itertools import chain
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import bm25s
 import numpy as np
 import Stemmer
 
 from .types import Clause
+
+if TYPE_CHECKING:
+    from .analysis import Stems
 
 # Words that say nothing about what a question is about, in this domain.
 GENERIC = {
@@ -73,31 +78,42 @@ class Analyzer:
         return seen
 
 
+def surface_words(texts: Iterable[str]) -> set[str]:
+    """Every distinct lower-case word of ``texts`` (one regex pass over them joined)."""
+    return set(_WORDS.findall("\n".join(texts).lower()))
+
+
 class LexicalIndex:
-    """BM25 over clauses, filterable by doc id, with per-clause stem sets and idf."""
+    """BM25 over clauses, filterable by doc id, with per-clause stem sets and idf.
+
+    ``stems`` (``analysis.Stems``, read at ingest) spares tokenising every clause again; the BM25
+    index and the per-clause stem sets are built on first use (the ask path needs neither: it
+    reads the idf and the spelling words only)."""
 
     def __init__(self, clauses: Sequence[Clause], analyzer: Analyzer | None = None,
-                 dictionary: Iterable[str] = ()):
+                 dictionary: Iterable[str] = (), stems: "Stems | None" = None):
         self.analyzer = analyzer or Analyzer()
         self.clauses = list(clauses)
         self.ids = [c.clause_id for c in self.clauses]
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.doc_of = np.array([c.doc_id for c in self.clauses], dtype=object)
-        token_lists = [t or ["_empty_"] for t in self.analyzer.tokens_many([c.embed_text for c in self.clauses])]
-        self.stems = [set(t) for t in token_lists]
-        self.own_stems = [set(t) for t in self.analyzer.tokens_many([c.text for c in self.clauses])]
-        self.bm25 = bm25s.BM25()
-        if self.clauses:
-            self.bm25.index(token_lists, show_progress=False)
+        if stems is not None and len(stems.clause_embed) == len(self.clauses) and len(stems.clause_own) == len(self.clauses):
+            self._token_lists = [s.split() or ["_empty_"] for s in stems.clause_embed]
+            self._own = list(stems.clause_own)
+            words = set(stems.words.split()) if stems.words else surface_words(c.embed_text for c in self.clauses)
+        else:
+            self._token_lists = [t or ["_empty_"] for t in self.analyzer.tokens_many([c.embed_text for c in self.clauses])]
+            self._own = [" ".join(t) for t in self.analyzer.tokens_many([c.text for c in self.clauses])]
+            words = surface_words(c.embed_text for c in self.clauses)
+        self._bm25: bm25s.BM25 | None = None
+        self._stems: list[set[str]] | None = None
+        self._own_stems: list[set[str]] | None = None
         n = max(1, len(self.clauses))
-        df: dict[str, int] = {}
-        for s in self.stems:
-            for t in s:
-                df[t] = df.get(t, 0) + 1
+        df = Counter(chain.from_iterable(set(t) for t in self._token_lists))
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         from .expand import SYNONYMS
 
-        self.words = {w for c in self.clauses for w in _WORDS.findall(c.embed_text.lower())}
+        self.words = words
         # ``dictionary``: plain English words (the embedding model's whole-word vocabulary) that are
         # never "corrected" into a corpus word ("whole" is not a misspelt "while")
         self.known = self.words | {w for k in SYNONYMS for w in k.split()} | GENERIC | set(dictionary)
@@ -108,6 +124,28 @@ class LexicalIndex:
                 stem = self.analyzer.stemmer.stemWord(key)
                 self._expansion_stems.setdefault(stem, set()).update(self.analyzer.tokens(extra))
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no clause uses weighs most
+
+    @property
+    def stems(self) -> list[set[str]]:
+        """Each clause's stems (embedded text: the clause with its headings)."""
+        if self._stems is None:
+            self._stems = [set(t) for t in self._token_lists]
+        return self._stems
+
+    @property
+    def own_stems(self) -> list[set[str]]:
+        """Each clause's stems, its own text only."""
+        if self._own_stems is None:
+            self._own_stems = [set(s.split()) for s in self._own]
+        return self._own_stems
+
+    @property
+    def bm25(self) -> bm25s.BM25:
+        if self._bm25 is None:
+            self._bm25 = bm25s.BM25()
+            if self.clauses:
+                self._bm25.index(self._token_lists, show_progress=False)
+        return self._bm25
 
     def correct(self, question: str) -> str:
         """Misspelt words ("freind my studnets on facebok") replaced by the closest corpus word;

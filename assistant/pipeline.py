@@ -84,7 +84,7 @@ class Assistant:
         self.ruler: Ruler | None = None
         if self.retriever is not None:
             self.norms = NormIndex(self.store.norms, self.store.norm_vectors, self.store.by_id,
-                                   self.retriever.lexical, self.embedder)
+                                   self.retriever.lexical, self.embedder, stems=self.store.stems)
             from .rerank import build_reranker
 
             if self.reranker is None:
@@ -236,12 +236,12 @@ class Assistant:
             limits = Limits(max_file_bytes=s.ingest_max_file_bytes, max_text_chars=s.ingest_max_text_chars,
                             max_file_seconds=s.ingest_max_file_seconds)
             indexer = Indexer(self.store, self.embedder, limits, max_clauses=s.ingest_max_clauses)
-            before = self.store._records_mtime
+            before = self.store.generation
             report = indexer.run(Path(corpus or s.corpus), rebuild, progress)
             # the indexer's store already holds what it wrote; rebuild the in-memory indexes only
             # when the records changed (an unchanged corpus re-ingests in the time it takes to read it)
             if self.store.exists():
-                written = self.store._records_mtime != before
+                written = self.store.generation != before
                 if not written and rebuild:
                     self.store.load()  # a rebuild that wrote nothing: the records on disk are the truth
                 if written or rebuild or self.retriever is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from typing import Any
 
 from .types import Clause, DocMeta, Document, Norm
@@ -26,17 +26,35 @@ def doc_from_dict(d: dict[str, Any]) -> Document:
                     pages=tuple(tuple(p) for p in d.get("pages", ())))
 
 
+_CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
+_NORM_DEFAULTS = {f.name: f.default for f in fields(Norm) if f.default is not MISSING}
+_NORM_FIELDS = frozenset(f.name for f in fields(Norm))
+
+
 def clause_from_dict(d: dict[str, Any]) -> Clause:
+    """A stored clause (filled like ``norm_from_dict`` when its fields are exactly the known ones)."""
     d = dict(d)
     d["section_path"] = tuple(d.get("section_path", ()))
+    if d.keys() == _CLAUSE_FIELDS:
+        clause = object.__new__(Clause)
+        clause.__dict__.update(d)
+        return clause
     return Clause(**d)
 
 
 def norm_from_dict(d: dict[str, Any]) -> Norm:
+    """A stored norm. Hundreds of thousands are read on opening a large index: the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field) was most of that, so a record
+    with exactly the known fields fills the instance's ``__dict__`` directly (same object)."""
     d = dict(d)
     for key in ("acts", "people", "channels"):
         d[key] = tuple(d.get(key, ()))
-    return Norm(**d)
+    if d.keys() <= _NORM_FIELDS and {"norm_id", "clause_id", "doc_id", "start", "end", "verdict", "force"} <= d.keys():
+        norm = object.__new__(Norm)
+        norm.__dict__.update(_NORM_DEFAULTS)
+        norm.__dict__.update(d)
+        return norm
+    return Norm(**d)  # unknown or missing fields: let the dataclass say what is wrong
 
 
 def flat(record: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.lexical = LexicalIndex(store.clauses, dictionary=embedder.words())
+        self.lexical = LexicalIndex(store.clauses, dictionary=embedder.words(), stems=store.stems)
         self._vectors: dict | None = None
 
     def analyse(self, question: str) -> Asked:

@@ -27,9 +27,9 @@ rules directed at staff; "what happens if" by consequences; "what is" by definit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -41,6 +41,9 @@ from .lexical import LexicalIndex
 from .norms import norm_embed_text
 from .reference import load_reference
 from .types import NOT_ADDRESSED, Clause, Norm
+
+if TYPE_CHECKING:
+    from .analysis import Stems
 
 __all__ = ["ELIGIBLE", "NormIndex", "Ruler", "Ruling"]
 
@@ -83,7 +86,7 @@ class NormIndex:
     """Every norm of the store with its sentence vector and stems, grouped by document."""
 
     def __init__(self, norms: Sequence[Norm], vectors: np.ndarray | None, clauses: Mapping[str, Clause],
-                 lexical: LexicalIndex, embedder: object | None = None):
+                 lexical: LexicalIndex, embedder: object | None = None, stems: "Stems | None" = None):
         self.norms = list(norms)
         self.clauses = clauses
         if vectors is None or len(vectors) != len(self.norms):  # an index written before norms had vectors
@@ -93,66 +96,75 @@ class NormIndex:
                 texts = [norm_embed_text(clauses[n.clause_id], n) for n in self.norms]
                 vectors = embedder.encode(texts)  # type: ignore[attr-defined]
         self.vectors = np.asarray(vectors, dtype=np.float32)
-        tokens = lexical.analyzer.tokens
-        many = lexical.analyzer.tokens_many  # one call for all: per-call overhead dominated opening
-        self.stems = [set(t) for t in many([self.text(n) for n in self.norms])]
-        # a norm's words with its clause's headings and list lead-in ("Text and Instant Messaging")
+        # each norm's stems and each clause's headings and list lead-in ("Text and Instant
+        # Messaging"): read at ingest (``analysis.Stems``), tokenised here only for an older index
         ids = list(clauses)
-        context = {cid: set(t) for cid, t in zip(ids, many([clauses[cid].context for cid in ids]))}
-        self.named = [stems | context.get(n.clause_id, set()) for n, stems in zip(self.norms, self.stems)]
-        # for a condition inside a prohibition: the words only its reach has ("student photos
-        # without prior permission"), not the rest of the sentence
-        self.scope_stems = []
-        for n, stems in zip(self.norms, self.stems):
-            if not n.restriction:
-                self.scope_stems.append(set())
-                continue
-            rest = self._span(n, n.start, n.scope_start) + " " + self._span(n, n.scope_end, n.end)
-            self.scope_stems.append(set(tokens(self._span(n, n.scope_start, n.scope_end))) - set(tokens(rest)))
+        if stems is not None and stems.aligned(len(ids), len(self.norms)):
+            norm_words = [w.split() for w in stems.norm]
+            context_words = [w.split() for w in stems.clause_context]
+        else:
+            many = lexical.analyzer.tokens_many  # one call for all: per-call overhead dominated opening
+            norm_words = [list(dict.fromkeys(t)) for t in many([self.text(n) for n in self.norms])]
+            context_words = [list(dict.fromkeys(t)) for t in many([clauses[cid].context for cid in ids])]
+        # for a condition inside a prohibition ("shall not post ..., including student photos
+        # without prior permission"): the words only its reach has, not the rest of the sentence
+        self.scope_stems = [set() for _ in self.norms]
+        limited = [i for i, n in enumerate(self.norms) if n.restriction]
+        spans = []
+        for i in limited:
+            n = self.norms[i]
+            spans += [self._span(n, n.scope_start, n.scope_end),
+                      self._span(n, n.start, n.scope_start) + " " + self._span(n, n.scope_end, n.end)]
+        words = lexical.analyzer.tokens_many(spans)  # one call: bm25s' per-call overhead is ~1 ms
+        for k, i in enumerate(limited):
+            self.scope_stems[i] = set(words[2 * k]) - set(words[2 * k + 1])
         by_doc: dict[str, list[int]] = {}
         for i, n in enumerate(self.norms):
             by_doc.setdefault(n.doc_id, []).append(i)
         self.by_doc = {d: np.array(ix, dtype=np.int64) for d, ix in by_doc.items()}
-        # each district's own word statistics: word coverage and the focus words read these, so a
-        # district's ruling depends on its own text and the question only
-        self.vocab: dict[str, set[str]] = {}
-        self.idf: dict[str, dict[str, float]] = {}
-        self.unseen_idf: dict[str, float] = {}
-        for d, ix in by_doc.items():
-            df: dict[str, int] = {}
-            for i in ix:
-                for t in self.named[i]:
-                    df[t] = df.get(t, 0) + 1
-            n_d = len(ix)
-            self.vocab[d] = set(df)
-            self.idf[d] = {t: math.log(1 + (n_d - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-            self.unseen_idf[d] = math.log(1 + (n_d + 0.5) / 0.5)
         self.forces = np.array([n.force for n in self.norms], dtype=object)
         # the facets as sets, once (they are compared for every norm on every ask), and as ids into
         # the few distinct facet triples (an ask compares each distinct triple once)
-        self.facets = [(frozenset(n.acts), frozenset(n.people), frozenset(n.channels)) for n in self.norms]
+        as_sets: dict[tuple[tuple[str, ...], ...], tuple[frozenset[str], ...]] = {}
+        self.facets = [as_sets.get((n.acts, n.people, n.channels)) or as_sets.setdefault(
+            (n.acts, n.people, n.channels), (frozenset(n.acts), frozenset(n.people), frozenset(n.channels)))
+            for n in self.norms]
         distinct: dict[tuple[frozenset[str], ...], int] = {}
         self.facet_id = np.array([distinct.setdefault(f, len(distinct)) for f in self.facets], dtype=np.int64)
         self.distinct_facets = list(distinct)
-        # the words as sparse matrices (norm x stem), so an ask scores every norm in scope at once
+        # the words as sparse matrices (norm x stem), so an ask scores every norm in scope at once;
+        # "named": a norm's words with its clause's headings and lead-in
         self.docs = sorted(by_doc)
         self.doc_row = {d: k for k, d in enumerate(self.docs)}
         self.norm_doc = np.array([self.doc_row[n.doc_id] for n in self.norms], dtype=np.int64)
         self.columns: dict[str, int] = {}
-        self.stem_matrix = self._matrix(self.stems)
-        self.named_matrix = self._matrix(self.named)
-        # row-sliceable copies, for scopes of a few districts (cost grows with the scope)
-        self.stem_rows, self.named_rows = self.stem_matrix.tocsr(), self.named_matrix.tocsr()
-        del self.stems, self.named  # the matrices say the same: hundreds of MB of sets at 200k norms
+        stem_rows = self._matrix(norm_words)
+        context = self._matrix(context_words)
+        width = max(1, len(self.columns))
+        stem_rows.resize((stem_rows.shape[0], width))
+        context.resize((context.shape[0], width))
+        clause_row = {cid: k for k, cid in enumerate(ids)}
+        of_clause = np.array([clause_row[n.clause_id] for n in self.norms], dtype=np.int64)
+        named_rows = ((stem_rows + context[of_clause]) > 0).astype(np.float32) if self.norms else stem_rows
+        self.stem_rows, self.named_rows = stem_rows, named_rows.tocsr()  # row-sliceable, for small scopes
+        self.stem_matrix, self.named_matrix = stem_rows.tocsc(), self.named_rows.tocsc()
+        # each district's own word counts (document frequency over its norms' named words): word
+        # coverage and the focus words read these, so a district's ruling depends on its own text
+        # and the question only
+        indicator = sparse.csr_matrix((np.ones(len(self.norms), dtype=np.float32),
+                                       (self.norm_doc, np.arange(len(self.norms)))),
+                                      shape=(len(self.docs), len(self.norms)))
+        self.doc_df = (indicator @ self.named_rows).tocsc()  # district x stem
+        self.doc_norms = np.bincount(self.norm_doc, minlength=len(self.docs)).astype(np.float64)
 
-    def _matrix(self, sets: Sequence[set[str]]) -> "sparse.csc_matrix":
-        rows, cols = [], []
-        for i, stems in enumerate(sets):
-            for t in stems:
-                rows.append(i)
-                cols.append(self.columns.setdefault(t, len(self.columns)))
-        shape = (len(sets), max(1, len(self.columns)))
-        return sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    def _matrix(self, rows_words: Sequence[Sequence[str]]) -> "sparse.csr_matrix":
+        """Rows of distinct words as a 0/1 CSR matrix over ``self.columns`` (grown as words come)."""
+        cols = self.columns
+        flat = [cols.setdefault(t, len(cols)) for words in rows_words for t in words]
+        indptr = np.zeros(len(rows_words) + 1, dtype=np.int64)
+        np.cumsum([len(w) for w in rows_words], out=indptr[1:])
+        return sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), np.asarray(flat, dtype=np.int64), indptr),
+                                 shape=(len(rows_words), max(1, len(cols))))
 
     def has_any(self, matrix: "sparse.csc_matrix", stems: set[str], rows: np.ndarray,
                 sub: "sparse.csr_matrix | None" = None) -> np.ndarray:
@@ -166,8 +178,17 @@ class NormIndex:
         return (np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0)[rows]
 
     def idf_of(self, stem: str, docs: Sequence[str]) -> np.ndarray:
-        """The stem's idf in each of ``docs``' own counts."""
-        return np.array([self.idf[d].get(stem, self.unseen_idf[d]) for d in docs], dtype=np.float64)
+        """The stem's idf in each of ``docs``' own counts (a word a district never uses weighs most)."""
+        rows = np.array([self.doc_row[d] for d in docs], dtype=np.int64)
+        n = self.doc_norms[rows]
+        col = self.columns.get(stem)
+        f = np.zeros(len(rows)) if col is None else self.doc_df[:, col].toarray().ravel()[rows]
+        return np.log(1 + (n - f + 0.5) / (f + 0.5))
+
+    def uses(self, doc_id: str, stem: str) -> bool:
+        """Whether the district's norms (with their headings) use the stem at all."""
+        col, row = self.columns.get(stem), self.doc_row.get(doc_id)
+        return col is not None and row is not None and self.doc_df[row, col] > 0
 
     def _span(self, norm: Norm, start: int, end: int) -> str:
         c = self.clauses[norm.clause_id]
@@ -343,8 +364,7 @@ class Ruler:
         read from the frozen reference, never from the stored documents, so adding an unrelated
         policy cannot move a ruling (docs/BENCHMARKS.md: the variants measured)."""
         ref = self.reference
-        vocab = self.index.vocab.get(doc_id, set())
-        known = [t for t in asked.candidates if t in ref.df or t in vocab or asked.term_expansions.get(t)]
+        known = [t for t in asked.candidates if t in ref.df or self.index.uses(doc_id, t) or asked.term_expansions.get(t)]
         unseen = ref.unseen_idf
         return tuple(sorted(known, key=lambda t: -(ref.idf(t) or unseen))[:n])
 

@@ -1,10 +1,11 @@
 """Persisted index: clause vectors in Chroma (through llama-index's ``ChromaVectorStore``) and the
-clause/document records in ``<index>/clauses.json``, all keyed by ``clause_id``.
+records (documents, clauses, norms, their words and norm vectors) in ``<index>/records.sqlite3``,
+one row per document (``recordbook.py``), all keyed by ``clause_id``.
 
-Atomicity: every ingest writes a *new* Chroma collection (``<name>_v<N>``), copying the vectors of
-unchanged clauses from the active one, and only then replaces ``clauses.json`` (which names the
-active collection) with ``os.replace``. A run that fails or is killed part-way leaves the previous
-records and collection untouched and queryable; its half-written collection is dropped next time.
+Atomicity: a full ingest writes a *new* Chroma collection (``<name>_v<N>``); an incremental one
+upserts the changed clauses into the current collection (a marker lists them until the records
+follow). The records transaction, which names the active collection, is the switch: a run that
+fails or is killed part-way leaves the previous records answering.
 """
 
 from __future__ import annotations
@@ -12,26 +13,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
 
 import numpy as np
+import orjson
 
 from .errors import ConfigError, IndexCorrupt, IndexMissing, IndexUnreachable
-from .records import clause_from_dict, doc_from_dict, doc_to_dict, flat, norm_from_dict
+from .recordbook import RECORDS_DB, Assembled, RecordBook, assemble, split_records
+from .records import clause_from_dict, doc_from_dict, norm_from_dict
 from .types import Clause, Document, Norm
 
-RECORDS_FILE = "clauses.json"
-RECORDS_VERSION = 1
+RECORDS_FILE = "clauses.json"  # the single records file of indexes written before records.sqlite3 (read once, then replaced)
+RECORDS_VERSION = 2
 PENDING_FILE = ".pending-ids.json"  # clause ids an incremental write is changing (see ClauseStore.write)
-
-
-def norm_vectors_path(index_dir: Path, collection: str) -> Path:
-    """The norm vectors of one index version, beside the records (``<collection>.norms.npy``)."""
-    return Path(index_dir) / f"{collection}.norms.npy"
 
 
 def embed_key(clause: Clause) -> str:
@@ -92,7 +90,8 @@ class ClauseStore:
         self.prefix = collection
         self._client: Any = None
         self._vector_store: Any = None
-        self._records_mtime: float | None = None
+        self.generation: int | None = None  # the records' generation this store holds (None: not loaded)
+        self._rows: dict[str, Any] = {}  # doc id -> recordbook.DocRecord, as last read
         self.collection_name: str | None = None
         self.documents: dict[str, Document] = {}
         self.clauses: list[Clause] = []
@@ -103,15 +102,19 @@ class ClauseStore:
         self.norms: list[Norm] = []
         self.norm_vectors: np.ndarray | None = None
         self.norm_keys: dict[str, str] = {}
-        self.norm_file: str | None = None  # the norm vectors' file, named by the records
+        self.stems: Any = None  # ``analysis.Stems`` read at ingest (None: an index written before them)
 
     # -- reading ----------------------------------------------------------------------------
     @property
     def records_path(self) -> Path:
-        return self.index_dir / RECORDS_FILE
+        return self.index_dir / RECORDS_DB
+
+    @property
+    def book(self) -> RecordBook:
+        return RecordBook(self.records_path)
 
     def exists(self) -> bool:
-        return self.records_path.is_file()
+        return self.records_path.is_file() or (self.index_dir / RECORDS_FILE).is_file()
 
     @property
     def client(self) -> Any:
@@ -119,37 +122,70 @@ class ClauseStore:
             self._client = chroma_client(self.index_dir, self.chroma_url)
         return self._client
 
+    def corrupt(self, why: str) -> IndexCorrupt:
+        return IndexCorrupt(
+            f"The index records {self.records_path} cannot be read ({why}): run "
+            "`policy-assistant ingest --rebuild` to rebuild them from the corpus."
+        )
+
     def load(self) -> "ClauseStore":
+        """Read the records; rows already held and unchanged since (same stamp) are not read again."""
         if not self.exists():
             raise IndexMissing(
                 f"No index at {self.index_dir}/ yet: run `policy-assistant ingest` first."
             )
-        stat = self.records_path.stat()
+        if not self.records_path.is_file():
+            return self._load_legacy()
         try:
-            data = json.loads(self.records_path.read_text(encoding="utf-8"))
+            meta, stamps, fresh = self.book.read(known={d: r.stamp for d, r in self._rows.items()})
+            rows = {d: fresh.get(d) or self._rows[d] for d in stamps}
+            dim = int(meta.get("dim", "0") or 0)
+            collection = str(meta["collection"])
+            generation = int(meta["generation"])
+            whole = assemble(rows, dim)
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise self.corrupt(type(exc).__name__) from None
+        self._rows = rows
+        self._hold(whole, collection)
+        self.generation = generation
+        return self
+
+    def _hold(self, whole: Assembled, collection: str) -> None:
+        self.documents, self.clauses, self.collection_name = whole.documents, whole.clauses, collection
+        self.by_id = {c.clause_id: c for c in self.clauses}
+        self.embed_keys, self.norm_keys, self.norms = whole.embed_keys, whole.norm_keys, whole.norms
+        self.norm_vectors = whole.norm_vectors if len(whole.norm_vectors) == len(self.norms) and self.norms else None
+        self.stems = whole.stems
+        self._vector_store = None
+
+    def _load_legacy(self) -> "ClauseStore":
+        """An index written before records.sqlite3 (one JSON file and a norm vectors file): read
+        as it is; the next ingest writes the rows and removes the old files."""
+        path = self.index_dir / RECORDS_FILE
+        try:
+            data = orjson.loads(path.read_bytes())
             documents = {d["meta"]["doc_id"]: doc_from_dict(d) for d in data["documents"]}
             clauses = [clause_from_dict(c) for c in data["clauses"]]
             collection = str(data["collection"])
             norms = [norm_from_dict(n) for n in data.get("norms", [])]
             embed_keys, norm_keys = dict(data.get("embed_keys", {})), dict(data.get("norm_keys", {}))
-            norm_file = data.get("norm_file") or None
+            norm_file = data.get("norm_file") or f"{collection}.norms.npy"
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(
-                f"The index records {self.records_path} cannot be read ({type(exc).__name__}): run "
+                f"The index records {path} cannot be read ({type(exc).__name__}): run "
                 "`policy-assistant ingest --rebuild` to rebuild them from the corpus."
             ) from None
         self.documents, self.clauses, self.collection_name = documents, clauses, collection
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.embed_keys, self.norm_keys, self.norms = embed_keys, norm_keys, norms
-        self.norm_vectors = None
-        self.norm_file = norm_file
-        vec_path = self.index_dir / norm_file if norm_file else norm_vectors_path(self.index_dir, self.collection_name)
+        self.norm_vectors, self.stems, self._rows = None, None, {}
+        vec_path = self.index_dir / norm_file
         if self.norms and vec_path.is_file():
             vectors = np.load(vec_path)
             if vectors.shape[0] == len(self.norms):
                 self.norm_vectors = vectors.astype(np.float32, copy=False)
         self._vector_store = None
-        self._records_mtime = stat.st_mtime_ns
+        self.generation = -1
         return self
 
     def reachable(self) -> str:
@@ -165,10 +201,13 @@ class ClauseStore:
             return f"unreachable: {getattr(exc, 'message', type(exc).__name__)}"
 
     def changed_on_disk(self) -> bool:
-        try:
-            return self.records_path.stat().st_mtime_ns != self._records_mtime
-        except FileNotFoundError:
+        """Whether another process wrote the records since this store read them (one small query)."""
+        if not self.records_path.is_file():
             return False
+        try:
+            return self.book.generation() != self.generation
+        except sqlite3.DatabaseError:
+            return True  # unreadable now: ``load`` says how to fix it
 
     @property
     def vector_store(self) -> Any:
@@ -234,6 +273,7 @@ class ClauseStore:
         norm_vectors: np.ndarray | None = None,
         norm_keys: dict[str, str] | None = None,
         changed: set[str] | None = None,
+        stems: Any = None,
     ) -> None:
         """Write a new version of the index: the vectors, the norm vectors, then the records file
         (the atomic switch).
@@ -243,9 +283,18 @@ class ClauseStore:
         upserted into the current collection and the clauses no longer present deleted, so one
         changed policy costs its own clauses, not the whole store. While that runs, a marker file
         lists the ids being changed: a killed write leaves the old records answering, and the next
-        ingest treats those ids as changed whatever the records say (``pending_ids``)."""
+        ingest treats those ids as changed whatever the records say (``pending_ids``).
+
+        ``stems`` (``analysis.Stems``): the words of ``clauses`` and ``norms``; when not given, read
+        here, reusing the stored ones of every unchanged text."""
+        if stems is None:
+            from .analysis import compute_stems
+
+            previous = (self.clauses, self.norms, self.stems) if self.stems is not None else None
+            stems = compute_stems(clauses, norms or [], previous=previous)
         if changed is None or not self.exists() or self.collection_name is None:
-            return self._write_full(documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys)
+            return self._write_full(documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys,
+                                    stems)
         name = self.collection_name
         collection = self.vector_store.client
         removed = sorted(set(self.by_id) - {c.clause_id for c in clauses})
@@ -254,16 +303,17 @@ class ClauseStore:
         for i in range(0, len(removed), FETCH_CHUNK):
             collection.delete(ids=removed[i:i + FETCH_CHUNK])
         self._put(collection, todo, vectors, embed_keys, on_progress, upsert=True)
-        self._switch(name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys)
+        self._switch(name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, stems)
         self.pending_path.unlink(missing_ok=True)
         self.drop_stale_collections(keep={name})  # older versions and a killed write's leftovers
 
-    def _write_full(self, documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys) -> None:
+    def _write_full(self, documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys,
+                    stems) -> None:
         old_name = self.collection_name if self.exists() else None
         new_name = self._next_collection_name()
         collection = self.client.create_collection(new_name, metadata={"hnsw:space": "cosine"})
         self._put(collection, clauses, vectors, embed_keys, on_progress)
-        self._switch(new_name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys)
+        self._switch(new_name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, stems)
         self.pending_path.unlink(missing_ok=True)
         # Keep the previous version one more round: a serving process switches on its next question.
         self.drop_stale_collections(keep={new_name, old_name})
@@ -288,43 +338,30 @@ class ClauseStore:
             if on_progress:
                 on_progress(len(part))
 
-    def _switch(self, collection_name: str, documents, clauses, embed_keys, norms, norm_vectors, norm_keys) -> None:
-        """The norm vectors under a new file name, then the records naming them: the switch."""
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        old_norm_file = self.norm_file
-        norm_file = None
-        if norms and norm_vectors is not None:
-            norm_file = f"{collection_name}.{uuid.uuid4().hex[:8]}.norms.npy"
-            fd, tmp_vec = tempfile.mkstemp(dir=self.index_dir, prefix=".norms.", suffix=".npy")
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.asarray(norm_vectors, dtype=np.float32))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_vec, self.index_dir / norm_file)
-        records = {
-            "version": RECORDS_VERSION,
-            "collection": collection_name,
-            "norm_file": norm_file,
-            "documents": [doc_to_dict(d) for d in documents],
-            "clauses": [flat(c) for c in clauses],
-            "embed_keys": embed_keys,
-            "norms": [flat(n) for n in norms or []],
-            "norm_keys": norm_keys or {},
-        }
-        # json.dumps (the C encoder) and flat field dicts: json.dump's Python-level encoder and
-        # dataclasses.asdict's deep copies took 14 of 18 s writing 28k clauses and 43k norms
-        text = json.dumps(records, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".clauses.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.records_path)  # the switch: atomic on POSIX
+    def _switch(self, collection_name: str, documents, clauses, embed_keys, norms, norm_vectors, norm_keys,
+                stems) -> None:
+        """The records naming ``collection_name``, in one transaction (the switch): only the rows
+        of documents whose records differ from the ones held are written, removed ones deleted."""
+        dim = int(norm_vectors.shape[1]) if norm_vectors is not None and len(norm_vectors) else 0
+        rows = split_records(documents, clauses, norms or [], norm_vectors, embed_keys, norm_keys or {}, stems, dim)
+        held = self._rows if self.records_path.is_file() and self.collection_name == collection_name else {}
+        upsert = [r for r in rows if r.doc_id not in held or not held[r.doc_id].same(r)]
+        keep = {r.doc_id for r in rows}
+        try:
+            self.book.write(upsert, [d for d in held if d not in keep],
+                            {"version": RECORDS_VERSION, "collection": collection_name, "dim": dim},
+                            replace_all=not held)
+        except sqlite3.DatabaseError:  # an unreadable records file: rebuilt whole from what was read
+            for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal must never meet the new file
+                Path(f"{self.records_path}{suffix}").unlink(missing_ok=True)
+            self._rows = {}
+            self.book.write(rows, [], {"version": RECORDS_VERSION, "collection": collection_name, "dim": dim},
+                            replace_all=True)
         self.load()
-        # the norm files no version names any more (the previous one stays a round for a serving process)
+        # the records of an older layout, and their norm vector files
+        (self.index_dir / RECORDS_FILE).unlink(missing_ok=True)
         for path in self.index_dir.glob("*.norms.npy"):
-            if path.name not in {norm_file, old_norm_file}:
-                path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
     @property
     def pending_path(self) -> Path:

@@ -29,8 +29,9 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(seed_corpus_copy, tmp_path,
     settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "idx")
     first = _open(settings, embedder).ingest()
     assert first.ok and first.docs == 5 and first.embedded == first.clauses > 100
-    records = settings.index / "clauses.json"
-    collection_before, mtime_before = ClauseStore(settings.index).load().collection_name, records.stat().st_mtime_ns
+    records = settings.index / "records.sqlite3"
+    held = ClauseStore(settings.index).load()
+    collection_before, generation_before, mtime_before = held.collection_name, held.generation, records.stat().st_mtime_ns
 
     def refuse(*args, **kwargs):
         raise AssertionError("an unchanged corpus must not be embedded again")
@@ -40,6 +41,7 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(seed_corpus_copy, tmp_path,
     assert again.embedded == 0 and again.skipped == 5 and again.clauses == first.clauses
     # nothing rewritten: same collection, records file untouched
     assert ClauseStore(settings.index).load().collection_name == collection_before
+    assert ClauseStore(settings.index).load().generation == generation_before
     assert records.stat().st_mtime_ns == mtime_before
 
 

@@ -23,7 +23,9 @@ def scale_command(
     from ..errors import IndexMissing
     from .scale import run_scale
 
-    if not (index / "clauses.json").is_file():
+    from ..store import ClauseStore
+
+    if not ClauseStore(index).exists():
         raise IndexMissing(f"No seed index at {index}/: run `policy-assistant ingest` first.")
     out = run_scale(districts, index, chroma_url=chroma_url, rounds=rounds)
     if as_json:

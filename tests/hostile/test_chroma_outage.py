@@ -45,10 +45,10 @@ def test_answers_go_on_while_the_chroma_server_is_down_and_ingest_recovers(chrom
         # an ingest of a changed document says the server is unreachable and changes nothing
         target = next(seed_corpus_copy.glob("004_*.txt"))
         target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not use drones.\n", encoding="utf-8")
-        records = (tmp_path / "idx" / "clauses.json").read_bytes()
+        records = (tmp_path / "idx" / "records.sqlite3").read_bytes()
         with pytest.raises(IndexUnreachable, match=f"The index server at {chroma.url} is unreachable"):
             Assistant.open(settings, embedder=embedder, require_index=False).ingest()
-        assert (tmp_path / "idx" / "clauses.json").read_bytes() == records
+        assert (tmp_path / "idx" / "records.sqlite3").read_bytes() == records
         chroma.start()  # same port, same data: the app picks the re-ingested index up on its next ask
         report = Assistant.open(settings, embedder=embedder, require_index=False).ingest()
         assert report.ok and report.embedded >= 1

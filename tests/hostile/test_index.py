@@ -32,7 +32,7 @@ def built(seed_settings, tmp_path, embedder):
 @pytest.mark.parametrize("rebuild", [True, False])
 def test_a_truncated_records_file_names_the_fix_and_ingest_rebuilds_it(built, embedder, rebuild):
     settings, _ = built
-    _truncate(settings.index / "clauses.json")
+    _truncate(settings.index / "records.sqlite3")
     with pytest.raises(IndexCorrupt, match=r"cannot be read .* run `policy-assistant ingest --rebuild`"):
         Assistant.open(settings, embedder=embedder)
     fresh = Assistant.open(settings, embedder=embedder, require_index=False)
@@ -48,7 +48,7 @@ def test_a_running_server_says_503_and_recovers_without_a_restart(built, embedde
     settings, assistant = built
     with LiveServer(create_app(assistant, settings)) as server:
         assert httpx.get(server.url + "/readyz", timeout=30).status_code == 200
-        _truncate(settings.index / "clauses.json")
+        _truncate(settings.index / "records.sqlite3")
         ready = httpx.get(server.url + "/readyz", timeout=30)
         assert ready.status_code == 503 and "ingest --rebuild" in ready.json()["error"]
         asked = httpx.post(server.url + "/api/ask", json={"question": "Can I text a student?"}, timeout=30)
