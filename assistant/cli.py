@@ -43,6 +43,14 @@ def open_assistant(settings: Settings, require_index: bool = True):
     return Assistant.open(settings, require_index=require_index)
 
 
+def open_catalog(settings: Settings):
+    """The indexed records only (``catalog.Catalog``): for commands that show records, which need
+    neither the model nor Chroma."""
+    from .catalog import Catalog
+
+    return Catalog.open(settings.index)
+
+
 def emit_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
@@ -66,9 +74,9 @@ def ingest(
 @app.command()
 def docs(corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
     """List the indexed documents, their districts and clause counts."""
-    assistant = open_assistant(make_settings(corpus, index, chroma_url))
-    counts = assistant.clause_counts()
-    rows = [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in assistant.documents()]
+    catalog = open_catalog(make_settings(corpus, index, chroma_url))
+    counts = catalog.clause_counts()
+    rows = [{**m.to_dict(), "clauses": counts.get(m.doc_id, 0)} for m in catalog.documents()]
     if as_json:
         emit_json(rows)
         return
@@ -80,9 +88,9 @@ def docs(corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt
 def doc(doc_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
         as_json: JsonOpt = False) -> None:
     """Show one document's cleaned text and its clauses with offsets."""
-    assistant = open_assistant(make_settings(corpus, index, chroma_url))
-    document = assistant.document(doc_id)
-    clauses = assistant.clauses(doc_id)
+    catalog = open_catalog(make_settings(corpus, index, chroma_url))
+    document = catalog.document(doc_id)
+    clauses = catalog.clauses(doc_id)
     if as_json:
         emit_json({
             "id": doc_id, "meta": document.meta.to_dict(), "text": document.text,
@@ -99,8 +107,7 @@ def doc(doc_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chroma_ur
 def clause(clause_id: str, corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
            as_json: JsonOpt = False) -> None:
     """Show one clause, its label and its context."""
-    assistant = open_assistant(make_settings(corpus, index, chroma_url))
-    c = assistant.clause(clause_id)
+    c = open_catalog(make_settings(corpus, index, chroma_url)).clause(clause_id)
     if as_json:
         emit_json(c.to_dict())
         return

@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         None, description="SQLite file for feedback and logged questions. Empty: <index>/feedback.sqlite3."
     )
 
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback database every face uses (server, chat, ``gaps``): ``feedback_db``, else
+        ``<index>/feedback.sqlite3``. Derived on each read, so a copy with another index follows it."""
+        return Path(self.feedback_db) if self.feedback_db else Path(self.index) / "feedback.sqlite3"
+
     def api_key_list(self) -> list[str]:
         """Every valid key: ``api_keys`` and the tenants' keys of ``api_key_districts``."""
         keys = [k.strip() for k in self.api_keys.split(",") if k.strip()]

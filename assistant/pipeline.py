@@ -253,5 +253,5 @@ class Assistant:
         if self._feedback is None:
             from .feedback import FeedbackStore
 
-            self._feedback = FeedbackStore(self.settings.feedback_db or self.settings.index / "feedback.sqlite3")
+            self._feedback = FeedbackStore(self.settings.feedback_path)
         return self._feedback

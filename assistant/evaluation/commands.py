@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.errors import AssistantError, ConfigError
+from assistant.errors import AssistantError, ConfigError, NotFound
 
 DEFAULT_GOLD = Path("eval/gold.jsonl")
 SYSTEM_NAMES = ("ours", "llamaindex-default", "bm25")
@@ -267,9 +267,9 @@ def eval_command(
 
 
 def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[Any], Any]:
-    """(document, clauses, assistant or None) for a file path, or for an indexed doc id."""
+    """(document, clauses, None) for a file path, or for an indexed doc id (read from the records)."""
     from assistant.chunk import chunk_document
-    from assistant.ingest import load_document, load_manifest
+    from assistant.ingest import SUPPORTED_SUFFIXES, load_document, load_manifest
 
     path = Path(spec)
     if path.is_file():
@@ -281,8 +281,15 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
             meta = next((m for k, m in entries.items() if Path(k).name == path.name), None)
         doc = load_document(path, meta)
         return doc, chunk_document(doc), None
-    assistant = _open(settings)
-    return assistant.document(spec), assistant.clauses(spec), assistant
+    if "/" in spec or "\\" in spec or path.suffix.lower() in SUPPORTED_SUFFIXES:  # a path, not a doc id
+        raise NotFound(f"File not found: {spec}" + (f" ({spec} is a folder)" if path.is_dir() else ""))
+    from assistant.cli import open_catalog  # the records only: no model, no Chroma
+
+    catalog = open_catalog(settings)
+    if spec not in catalog.documents_by_id:
+        known = ", ".join(sorted(catalog.documents_by_id)[:20])
+        raise NotFound(f"'{spec}' is neither a file nor an indexed document id (indexed: {known}).")
+    return catalog.document(spec), catalog.clauses(spec), None
 
 
 def diff_command(
@@ -300,7 +307,7 @@ def diff_command(
     try:
         settings = _settings(corpus, index, chroma_url)
         if not new.is_file():
-            raise ConfigError(f"NEW must be a file: {new} does not exist")
+            raise NotFound(f"File not found: {new} (NEW must be a policy file)")
         old_doc, old_clauses, _ = _load_side(old, settings)
         new_doc, new_clauses, _ = _load_side(str(new), settings, meta=old_doc.meta)
         gold_path = gold if gold is not None else (DEFAULT_GOLD if DEFAULT_GOLD.is_file() else None)
@@ -308,6 +315,8 @@ def diff_command(
     except AssistantError as exc:
         raise _fail(exc) from None
     result = diff_documents(old_doc, old_clauses, new_doc, new_clauses, classify, questions)
+    if result.warning:
+        typer.echo(f"warning: {result.warning}", err=True)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -21,6 +21,7 @@ from assistant.types import Clause, Document
 
 SIMILAR = 0.6
 ID_PAIR_MIN = 0.5
+UNRELATED_BELOW = 0.5  # under this share of clauses matched, the two files are not two versions of one policy
 
 
 @dataclass
@@ -63,6 +64,16 @@ class PolicyDiff:
     unchanged: int
     gold_touched: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def warning(self) -> str | None:
+        """Said when most clauses changed: two different policies, not two versions of one."""
+        matched = self.unchanged + len(self.of("modified"))
+        larger = matched + max(len(self.of("removed")), len(self.of("added")))
+        if larger and matched / larger < UNRELATED_BELOW:
+            return (f"these look like two different policies, not two versions of one: only {matched} of {larger} "
+                    "clauses match a clause of the other (most were added or removed).")
+        return None
+
     def of(self, kind: str) -> list[ClauseChange]:
         return [c for c in self.changes if c.kind == kind]
 
@@ -74,6 +85,7 @@ class PolicyDiff:
     def to_dict(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,
+            "warning": self.warning,
             "unchanged": self.unchanged,
             "added": [c.to_dict() for c in self.of("added")],
             "removed": [c.to_dict() for c in self.of("removed")],

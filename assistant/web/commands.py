@@ -42,7 +42,12 @@ def register(app: typer.Typer) -> None:
 
         settings = make_settings(corpus, index, chroma_url)
         start = g.parse_since(since)
-        items = g.collect(FeedbackStore(settings.feedback_db), start)
+        path = settings.feedback_path  # the file the server writes (POLICY_FEEDBACK_DB, else <index>/feedback.sqlite3)
+        if not path.is_file():  # a report creates nothing
+            typer.echo(f"No feedback recorded yet: {path} does not exist (the server writes it on the first "
+                       "rating or unanswered question; POLICY_FEEDBACK_DB names another file).")
+            return
+        items = g.collect(FeedbackStore(path), start)
         encode = None
         if items and not words:
             from assistant.embed import Embedder

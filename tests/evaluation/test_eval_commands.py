@@ -142,9 +142,8 @@ def test_revision_workflow_stale_gold_and_diff(tmp_path, gold_file, seed_corpus_
     text = revised.read_text(encoding="utf-8")
     revised.write_text(text.replace("should refrain from becoming", "shall not become"), encoding="utf-8")
 
-    # diff against the indexed version names the verdict change and the gold question touching it
-    monkeypatch.setattr(commands, "_open", lambda settings: seed_assistant)
-    res = invoke("diff", "chsd230-5125", revised, "--gold", gold_file, "--json")
+    # diff against the indexed version (read from the records) names the verdict change and the gold question
+    res = invoke("diff", "chsd230-5125", revised, "--gold", gold_file, "--json", "--index", seed_assistant.settings.index)
     assert res.exit_code == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["verdict_changes"] == ["item 8: discouraged -> prohibited"]
