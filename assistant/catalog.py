@@ -11,34 +11,20 @@ store keeps its records elsewhere.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import IndexCorrupt, IndexMissing, NotFound
-from .records import clause_from_dict, doc_from_dict
+from .errors import NotFound
 from .types import Clause, DocMeta, Document
-
-RECORDS_FILE = "clauses.json"  # the records file of assistant/store.py (``store.RECORDS_FILE``)
-
 
 def read_records(index_dir: Path) -> tuple[dict[str, Document], list[Clause]]:
     """(documents by doc id, clauses in index order) as the store last wrote them. Raises
-    ``IndexMissing`` (no index yet) or ``IndexCorrupt`` (unreadable), with the same messages as the
-    store's own ``ClauseStore.load``."""
-    path = Path(index_dir) / RECORDS_FILE
-    if not path.is_file():
-        raise IndexMissing(f"No index at {Path(index_dir)}/ yet: run `policy-assistant ingest` first.")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        documents = {d["meta"]["doc_id"]: doc_from_dict(d) for d in data["documents"]}
-        clauses = [clause_from_dict(c) for c in data["clauses"]]
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        raise IndexCorrupt(
-            f"The index records {path} cannot be read ({type(exc).__name__}): run "
-            "`policy-assistant ingest --rebuild` to rebuild them from the corpus."
-        ) from None
-    return documents, clauses
+    ``IndexMissing`` (no index yet) or ``IndexCorrupt`` (unreadable), with the store's own messages:
+    this is ``ClauseStore.load`` (records.sqlite3; no Chroma, no model)."""
+    from .store import ClauseStore
+
+    store = ClauseStore(Path(index_dir)).load()
+    return store.documents, store.clauses
 
 
 class Catalog:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
         None, description="URL of a Chroma server (http://host:port). Empty: embedded Chroma under --index."
     )
     collection: str = Field("policy_clauses", description="Chroma collection name.")
+    records_poll_seconds: float = Field(
+        2.0, ge=0, description="With a Chroma server: how often an answering process asks the server whether another "
+        "app server's ingest changed the shared records (seconds; its local copy answers meanwhile)."
+    )
 
     # --- ingest limits ------------------------------------------------------------------------
     ingest_max_file_bytes: int = Field(20_000_000, description="Largest policy file read on ingest (bytes).")

@@ -99,7 +99,18 @@ class Indexer:
             for c in store.clauses:
                 old_clauses.setdefault(c.doc_id, []).append(c)
 
-        docs, problems = load_corpus(corpus, self.limits)
+        # a file whose size and modification time are those it had when last read is not read again
+        by_source = {d.meta.source_file: d for d in old_docs.values()}
+        sources: dict[str, tuple[int, int]] = {}
+
+        def known(rel: str, meta, stamp: tuple[int, int]) -> Document | None:
+            sources[rel] = stamp
+            old = by_source.get(rel)
+            if rebuild or old is None or store.sources.get(rel) != stamp or (meta is not None and old.meta != meta):
+                return None
+            return old
+
+        docs, problems = load_corpus(corpus, self.limits, known=known)
         problems = list(problems)
         seen: dict[str, Document] = {}
         for doc in docs:
@@ -206,12 +217,14 @@ class Indexer:
                 and all(store.by_id[c.clause_id] == c for c in all_clauses)
                 and {d.doc_id: d for d in new_docs} == store.documents
                 and store.norms == norms and store.norm_vectors is not None
+                and all(store.sources.get(d.meta.source_file) == sources.get(d.meta.source_file) for d in new_docs)
             )
             if not unchanged_store:
                 task = bar.add_task("Writing index", total=len(all_clauses) if changed is None else len(changed)) if bar else None
                 store.write(new_docs, all_clauses, vectors, keys,
                             on_progress=(lambda n: bar.advance(task, n)) if bar else None,
-                            norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys, changed=changed)
+                            norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys, changed=changed,
+                            sources=sources)
 
         removed = len([d for d in old_docs if d not in seen])
         return IngestReport(

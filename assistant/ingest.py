@@ -13,6 +13,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from collections.abc import Callable
 from typing import Any
 
 from .errors import IngestError, ManifestError
@@ -305,10 +306,15 @@ def corpus_files(corpus_dir: str | Path, refused: list[IngestProblem] | None = N
     return sorted(files, key=lambda f: f.relative_to(root).as_posix())
 
 
-def load_corpus(corpus_dir: str | Path, limits: Limits | None = None) -> tuple[list[Document], list[IngestProblem]]:
+def load_corpus(corpus_dir: str | Path, limits: Limits | None = None,
+                known: Callable[[str, DocMeta | None, tuple[int, int]], Document | None] | None = None,
+                ) -> tuple[list[Document], list[IngestProblem]]:
     """Every document of a corpus folder, and one ``IngestProblem`` per file that failed. Only
     regular files inside the folder are read (symbolic links out of it and manifest paths that
-    leave it are refused), each within ``limits``."""
+    leave it are refused), each within ``limits``.
+
+    ``known(rel_path, manifest_meta, (size, mtime_ns))``: the document already held for a file
+    unchanged since (the indexer's stored one), which is then not read again; None to read it."""
     root = Path(corpus_dir)
     if not root.is_dir():
         return [], [IngestProblem(str(root), "is not a folder")]
@@ -332,9 +338,15 @@ def load_corpus(corpus_dir: str | Path, limits: Limits | None = None) -> tuple[l
                 continue
             meta = manifest.entries.get(rel)
             try:
-                size = path.stat().st_size
+                stat = path.stat()
+                size, stamp = stat.st_size, (stat.st_size, stat.st_mtime_ns)
             except OSError:
-                size = 0
+                size, stamp = 0, None
+            held = known(rel, meta, stamp) if known is not None and stamp is not None else None
+            if held is not None:
+                docs.append(held)
+                ids.setdefault(held.doc_id, rel)
+                continue
             if size > limits.max_file_bytes:
                 problems.append(IngestProblem(str(path), (
                     f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (setting POLICY_INGEST_MAX_FILE_BYTES): "

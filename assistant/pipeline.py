@@ -63,7 +63,7 @@ class Assistant:
         """Load the model and the index once. Raises ``IndexMissing`` when there is no index."""
         settings = settings or Settings()
         embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
-        store = ClauseStore(settings.index, settings.chroma_url, settings.collection)
+        store = ClauseStore(settings.index, settings.chroma_url, settings.collection, settings.records_poll_seconds)
         if require_index:
             store.load()
         elif store.exists():

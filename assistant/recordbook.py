@@ -48,6 +48,7 @@ class DocRecord:
     stems: Mapping[str, Any]  # {"clause_embed": [...], "clause_own": [...], "clause_context": [...], "norm": [...]}
     norm_vectors: np.ndarray  # (len(norms), dim) float32
     stamp: int = 0
+    source: tuple[int, int] | None = None  # the file's (size, mtime_ns) when read: unchanged files are not read again
 
     @property
     def doc_id(self) -> str:
@@ -57,7 +58,8 @@ class DocRecord:
         """Whether ``other`` holds the same records (an unchanged document's row is not written again)."""
         return (self.document == other.document and self.clauses == other.clauses and self.norms == other.norms
                 and dict(self.embed_keys) == dict(other.embed_keys) and dict(self.norm_keys) == dict(other.norm_keys)
-                and dict(self.stems) == dict(other.stems) and self.norm_vectors.shape == other.norm_vectors.shape
+                and dict(self.stems) == dict(other.stems) and self.source == other.source
+                and self.norm_vectors.shape == other.norm_vectors.shape
                 and bool(np.array_equal(self.norm_vectors, other.norm_vectors)))
 
     def payload(self) -> bytes:
@@ -67,6 +69,7 @@ class DocRecord:
             "norms": [flat(n) for n in self.norms],
             "embed_keys": dict(self.embed_keys), "norm_keys": dict(self.norm_keys),
             "stems": dict(self.stems),
+            "source": list(self.source) if self.source else None,
         })
 
     @classmethod
@@ -75,8 +78,10 @@ class DocRecord:
         norms = tuple(norm_from_dict(n) for n in d["norms"])
         vecs = np.frombuffer(vectors, dtype=np.float32)
         vecs = vecs.reshape(len(norms), dim) if dim and len(norms) else np.zeros((len(norms), max(dim, 1)), np.float32)
+        source = d.get("source")
         return cls(doc_from_dict(d["document"]), tuple(clause_from_dict(c) for c in d["clauses"]), norms,
-                   d.get("embed_keys", {}), d.get("norm_keys", {}), d.get("stems", {}), vecs, stamp)
+                   d.get("embed_keys", {}), d.get("norm_keys", {}), d.get("stems", {}), vecs, stamp,
+                   (int(source[0]), int(source[1])) if source else None)
 
 
 class RecordBook:
@@ -164,11 +169,37 @@ class RecordBook:
             con.close()
 
 
+def apply_rows(book: "RecordBook", rows: list[tuple[str, int, bytes, bytes]], delete: Iterable[str],
+               meta: Mapping[str, Any], generation: int) -> None:
+    """Rows exactly as another copy holds them (doc id, stamp, record, vectors), at that copy's
+    ``generation``: how an app server takes the records a shared server holds."""
+    book.path.parent.mkdir(parents=True, exist_ok=True)
+    con = book._connect()
+    try:
+        con.executescript(SCHEMA)
+        con.execute("BEGIN IMMEDIATE")
+        con.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in delete])
+        con.executemany("INSERT OR REPLACE INTO docs (doc_id, stamp, record, norm_vectors) VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        [*((k, str(v)) for k, v in meta.items()), ("generation", str(generation))])
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
 def split_records(documents: Iterable[Document], clauses: Iterable[Clause], norms: Iterable[Norm],
                   norm_vectors: np.ndarray | None, embed_keys: Mapping[str, str], norm_keys: Mapping[str, str],
-                  stems: Any, dim: int) -> list[DocRecord]:
-    """The index's global lists cut into one ``DocRecord`` per document (in ``documents`` order)."""
-    from .lexical import surface_words
+                  dim: int, sources: Mapping[str, tuple[int, int]] | None = None,
+                  held: Mapping[str, DocRecord] | None = None) -> list[DocRecord]:
+    """The index's global lists cut into one ``DocRecord`` per document (in ``documents`` order).
+    A document's words (``analysis.Stems``) are taken from its ``held`` row when its clauses and
+    norms are the ones held, and read here otherwise: a re-ingest reads only what changed."""
+    from .analysis import compute_stems
+    from .lexical import Analyzer, surface_words
 
     docs = list(documents)
     clause_list, norm_list = list(clauses), list(norms)
@@ -179,18 +210,24 @@ def split_records(documents: Iterable[Document], clauses: Iterable[Clause], norm
     for j, n in enumerate(norm_list):
         n_of.setdefault(n.doc_id, []).append(j)
     vectors = np.zeros((len(norm_list), dim), np.float32) if norm_vectors is None else np.asarray(norm_vectors, np.float32)
+    analyzer: Analyzer | None = None
     out = []
     for d in docs:
         ci, nj = c_of[d.doc_id], n_of[d.doc_id]
         cs, ns = tuple(clause_list[i] for i in ci), tuple(norm_list[j] for j in nj)
-        words = {
-            "clause_embed": [stems.clause_embed[i] for i in ci], "clause_own": [stems.clause_own[i] for i in ci],
-            "clause_context": [stems.clause_context[i] for i in ci], "norm": [stems.norm[j] for j in nj],
-            "words": " ".join(sorted(surface_words(c.embed_text for c in cs))),
-        }
+        before = (held or {}).get(d.doc_id)
+        if before is not None and before.clauses == cs and before.norms == ns and before.stems.get("norm") is not None:
+            words = dict(before.stems)
+        else:
+            analyzer = analyzer or Analyzer()
+            st = compute_stems(cs, ns, analyzer)
+            words = {"clause_embed": list(st.clause_embed), "clause_own": list(st.clause_own),
+                     "clause_context": list(st.clause_context), "norm": list(st.norm),
+                     "words": " ".join(sorted(surface_words(c.embed_text for c in cs)))}
         out.append(DocRecord(d, cs, ns, {c.clause_id: embed_keys[c.clause_id] for c in cs if c.clause_id in embed_keys},
                              {n.norm_id: norm_keys[n.norm_id] for n in ns if n.norm_id in norm_keys}, words,
-                             vectors[nj] if nj else np.zeros((0, dim), np.float32)))
+                             vectors[nj] if nj else np.zeros((0, dim), np.float32),
+                             source=(sources or {}).get(d.meta.source_file)))
     return out
 
 
@@ -205,6 +242,7 @@ class Assembled:
     embed_keys: dict[str, str]
     norm_keys: dict[str, str]
     stems: Any  # analysis.Stems
+    sources: dict[str, tuple[int, int]]  # source file -> (size, mtime_ns) when it was read
 
 
 def assemble(rows: Mapping[str, DocRecord], dim: int) -> Assembled:
@@ -227,4 +265,6 @@ def assemble(rows: Mapping[str, DocRecord], dim: int) -> Assembled:
         return tuple(w for r in ordered for w in r.stems.get(key, ()))
 
     stems = Stems(col("clause_embed"), col("clause_own"), col("clause_context"), col("norm"), " ".join(sorted(words)))
-    return Assembled({r.doc_id: r.document for r in ordered}, clauses, norms, vectors, embed_keys, norm_keys, stems)
+    sources = {r.document.meta.source_file: r.source for r in ordered if r.source}
+    return Assembled({r.doc_id: r.document for r in ordered}, clauses, norms, vectors, embed_keys, norm_keys, stems,
+                     sources)

@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
@@ -22,8 +23,9 @@ from urllib.parse import urlparse
 import numpy as np
 import orjson
 
-from .errors import ConfigError, IndexCorrupt, IndexMissing, IndexUnreachable
-from .recordbook import RECORDS_DB, Assembled, RecordBook, assemble, split_records
+from .errors import AssistantError, ConfigError, IndexCorrupt, IndexMissing, IndexUnreachable
+from .recordbook import RECORDS_DB, Assembled, RecordBook, apply_rows, assemble, split_records
+from .recordmirror import RecordMirror
 from .records import clause_from_dict, doc_from_dict, norm_from_dict
 from .types import Clause, Document, Norm
 
@@ -84,10 +86,12 @@ FETCH_CHUNK = 5_000  # ids per Chroma get: well below SQLite's 32,766 bound vari
 class ClauseStore:
     """Reads and writes the index. Query side: ``dense_search``; write side: ``write``."""
 
-    def __init__(self, index_dir: Path, chroma_url: str | None = None, collection: str = "policy_clauses"):
+    def __init__(self, index_dir: Path, chroma_url: str | None = None, collection: str = "policy_clauses",
+                 poll_seconds: float = 2.0):
         self.index_dir = Path(index_dir)
         self.chroma_url = chroma_url or None
         self.prefix = collection
+        self.poll_seconds = poll_seconds  # server mode: how often an answering process looks for another's ingest
         self._client: Any = None
         self._vector_store: Any = None
         self.generation: int | None = None  # the records' generation this store holds (None: not loaded)
@@ -103,6 +107,7 @@ class ClauseStore:
         self.norm_vectors: np.ndarray | None = None
         self.norm_keys: dict[str, str] = {}
         self.stems: Any = None  # ``analysis.Stems`` read at ingest (None: an index written before them)
+        self.sources: dict[str, tuple[int, int]] = {}  # source file -> (size, mtime_ns) when last read
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -130,6 +135,8 @@ class ClauseStore:
 
     def load(self) -> "ClauseStore":
         """Read the records; rows already held and unchanged since (same stamp) are not read again."""
+        if self.chroma_url:
+            self._pull()
         if not self.exists():
             raise IndexMissing(
                 f"No index at {self.index_dir}/ yet: run `policy-assistant ingest` first."
@@ -150,12 +157,46 @@ class ClauseStore:
         self.generation = generation
         return self
 
+    @property
+    def mirror(self) -> RecordMirror | None:
+        """The records on the Chroma server (server mode only): what other app servers read."""
+        return RecordMirror(self.client, self.prefix) if self.chroma_url else None
+
+    def _pull(self) -> None:
+        """Server mode: take the rows another app server's ingest pushed since this copy's
+        generation. A server that does not answer leaves the local copy answering (only an
+        index with no local copy at all says so)."""
+        self._polled = time.monotonic()
+        local = self.book.generation() if self.records_path.is_file() else -1
+        try:
+            mirror = self.mirror
+            assert mirror is not None
+            remote = mirror.meta()
+            if remote is None or int(remote["generation"]) <= local:
+                return  # nothing shared yet, or this copy is as new (or newer: its push is repaired on ingest)
+            _, stamps, _ = self.book.read(known={}) if local >= 0 else ({}, {}, {})
+            pulled = mirror.pull(known=stamps)
+        except IndexUnreachable:
+            if local < 0:
+                raise
+            return
+        except Exception:  # noqa: BLE001 - a server gone mid-call: the local copy answers
+            if local < 0:
+                raise unreachable(self.chroma_url or "") from None
+            return
+        if pulled is None:
+            return
+        meta, rows = pulled
+        apply_rows(self.book, rows, [d for d in stamps if d not in meta["stamps"]],
+                   {k: meta[k] for k in ("version", "collection", "dim") if k in meta}, int(meta["generation"]))
+
     def _hold(self, whole: Assembled, collection: str) -> None:
         self.documents, self.clauses, self.collection_name = whole.documents, whole.clauses, collection
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.embed_keys, self.norm_keys, self.norms = whole.embed_keys, whole.norm_keys, whole.norms
         self.norm_vectors = whole.norm_vectors if len(whole.norm_vectors) == len(self.norms) and self.norms else None
         self.stems = whole.stems
+        self.sources = whole.sources
         self._vector_store = None
 
     def _load_legacy(self) -> "ClauseStore":
@@ -178,7 +219,7 @@ class ClauseStore:
         self.documents, self.clauses, self.collection_name = documents, clauses, collection
         self.by_id = {c.clause_id: c for c in self.clauses}
         self.embed_keys, self.norm_keys, self.norms = embed_keys, norm_keys, norms
-        self.norm_vectors, self.stems, self._rows = None, None, {}
+        self.norm_vectors, self.stems, self._rows, self.sources = None, None, {}, {}
         vec_path = self.index_dir / norm_file
         if self.norms and vec_path.is_file():
             vectors = np.load(vec_path)
@@ -202,6 +243,11 @@ class ClauseStore:
 
     def changed_on_disk(self) -> bool:
         """Whether another process wrote the records since this store read them (one small query)."""
+        if self.chroma_url and time.monotonic() - getattr(self, "_polled", 0.0) >= self.poll_seconds:
+            try:
+                self._pull()  # another app server's ingest: its rows land in the local copy, then below
+            except AssistantError:
+                pass  # the local copy answers while the server is away
         if not self.records_path.is_file():
             return False
         try:
@@ -273,7 +319,7 @@ class ClauseStore:
         norm_vectors: np.ndarray | None = None,
         norm_keys: dict[str, str] | None = None,
         changed: set[str] | None = None,
-        stems: Any = None,
+        sources: dict[str, tuple[int, int]] | None = None,
     ) -> None:
         """Write a new version of the index: the vectors, the norm vectors, then the records file
         (the atomic switch).
@@ -284,17 +330,12 @@ class ClauseStore:
         changed policy costs its own clauses, not the whole store. While that runs, a marker file
         lists the ids being changed: a killed write leaves the old records answering, and the next
         ingest treats those ids as changed whatever the records say (``pending_ids``).
-
-        ``stems`` (``analysis.Stems``): the words of ``clauses`` and ``norms``; when not given, read
-        here, reusing the stored ones of every unchanged text."""
-        if stems is None:
-            from .analysis import compute_stems
-
-            previous = (self.clauses, self.norms, self.stems) if self.stems is not None else None
-            stems = compute_stems(clauses, norms or [], previous=previous)
+        The words of each document's clauses and norms (``analysis``) are read where the records
+        are cut into rows, for the documents that changed only.
+        ``sources``: source file -> (size, mtime_ns) when read (the next ingest skips unchanged files)."""
         if changed is None or not self.exists() or self.collection_name is None:
             return self._write_full(documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys,
-                                    stems)
+                                    sources)
         name = self.collection_name
         collection = self.vector_store.client
         removed = sorted(set(self.by_id) - {c.clause_id for c in clauses})
@@ -303,17 +344,17 @@ class ClauseStore:
         for i in range(0, len(removed), FETCH_CHUNK):
             collection.delete(ids=removed[i:i + FETCH_CHUNK])
         self._put(collection, todo, vectors, embed_keys, on_progress, upsert=True)
-        self._switch(name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, stems)
+        self._switch(name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, sources)
         self.pending_path.unlink(missing_ok=True)
         self.drop_stale_collections(keep={name})  # older versions and a killed write's leftovers
 
     def _write_full(self, documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys,
-                    stems) -> None:
+                    sources) -> None:
         old_name = self.collection_name if self.exists() else None
         new_name = self._next_collection_name()
         collection = self.client.create_collection(new_name, metadata={"hnsw:space": "cosine"})
         self._put(collection, clauses, vectors, embed_keys, on_progress)
-        self._switch(new_name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, stems)
+        self._switch(new_name, documents, clauses, embed_keys, norms, norm_vectors, norm_keys, sources)
         self.pending_path.unlink(missing_ok=True)
         # Keep the previous version one more round: a serving process switches on its next question.
         self.drop_stale_collections(keep={new_name, old_name})
@@ -339,24 +380,27 @@ class ClauseStore:
                 on_progress(len(part))
 
     def _switch(self, collection_name: str, documents, clauses, embed_keys, norms, norm_vectors, norm_keys,
-                stems) -> None:
+                sources) -> None:
         """The records naming ``collection_name``, in one transaction (the switch): only the rows
         of documents whose records differ from the ones held are written, removed ones deleted."""
         dim = int(norm_vectors.shape[1]) if norm_vectors is not None and len(norm_vectors) else 0
-        rows = split_records(documents, clauses, norms or [], norm_vectors, embed_keys, norm_keys or {}, stems, dim)
         held = self._rows if self.records_path.is_file() and self.collection_name == collection_name else {}
+        rows = split_records(documents, clauses, norms or [], norm_vectors, embed_keys, norm_keys or {}, dim,
+                             sources, held=self._rows)
         upsert = [r for r in rows if r.doc_id not in held or not held[r.doc_id].same(r)]
         keep = {r.doc_id for r in rows}
+        meta = {"version": RECORDS_VERSION, "collection": collection_name, "dim": dim}
         try:
-            self.book.write(upsert, [d for d in held if d not in keep],
-                            {"version": RECORDS_VERSION, "collection": collection_name, "dim": dim},
-                            replace_all=not held)
+            generation = self.book.write(upsert, [d for d in held if d not in keep], meta, replace_all=not held)
         except sqlite3.DatabaseError:  # an unreadable records file: rebuilt whole from what was read
             for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal must never meet the new file
                 Path(f"{self.records_path}{suffix}").unlink(missing_ok=True)
-            self._rows = {}
-            self.book.write(rows, [], {"version": RECORDS_VERSION, "collection": collection_name, "dim": dim},
-                            replace_all=True)
+            held, upsert = {}, rows
+            generation = self.book.write(rows, [], meta, replace_all=True)
+        if self.chroma_url:  # the shared copy, before this process reads its own back
+            written = {r.doc_id for r in upsert}
+            stamps = {r.doc_id: generation if r.doc_id in written else held[r.doc_id].stamp for r in rows}
+            self.mirror.push(rows, stamps, {**meta, "generation": generation})  # type: ignore[union-attr]
         self.load()
         # the records of an older layout, and their norm vector files
         (self.index_dir / RECORDS_FILE).unlink(missing_ok=True)

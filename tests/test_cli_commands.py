@@ -150,10 +150,8 @@ def test_feedback_has_one_default_for_every_face(tmp_path):
 
 
 def test_catalog_reads_the_same_records_as_the_assistant(seed_settings, seed_assistant):
-    from assistant.catalog import RECORDS_FILE, Catalog
-    from assistant.store import RECORDS_FILE as STORE_RECORDS_FILE
+    from assistant.catalog import Catalog
 
-    assert RECORDS_FILE == STORE_RECORDS_FILE
     cat = Catalog.open(seed_settings.index)
     assert cat.documents() == seed_assistant.documents()
     assert cat.clause_counts() == seed_assistant.clause_counts()
