@@ -1,0 +1,378 @@
+"""The PDF loader: pages of positioned text (pypdf) -> one line per paragraph, in reading order.
+
+pypdf's ``extract_text(visitor_text=...)`` gives every text run with its position, font and size.
+From those, per page: rows (runs on one baseline); running headers and footers dropped (a row
+repeated at the same height on most pages, "Page 3 of 7", a bare page number); two columns found by
+a recurring left edge mid-page and read left column first; lines joined into paragraphs by their
+spacing, indent, font and list markers; words hyphenated at a line end joined ("commu-" +
+"nication"), compounds kept ("school-" + "based"); nested list markers written "- a." as the
+chunker reads them; "Legal Reference" / "Cross Reference" blocks made their own section
+("# Legal Reference", one paragraph per reference). A page with no text but an image (a scan) is
+reported in ``Page.note``; ``ingest`` turns the pages into one text with exact page spans.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loaders import MARKER_RE, Page, Unreadable
+
+_BOLD = ("bold", "black", "heavy", "semibold", "demi")
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,4}\s+of\s+\d{1,4}|[-–—]?\s*\d{1,4}\s*[-–—]?|\d{1,4}\s*\|\s*page)$",
+    re.IGNORECASE,
+)
+_REFERENCE_RE = re.compile(r"^(?P<label>(?:legal|cross)\s+ref(?:erence)?s?\.?)\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
+_BLOCK_END_RE = re.compile(r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed)\b", re.IGNORECASE)
+_CLOSED = tuple(".!?:;\"”’)")
+_WORD_RE = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
+_SPLIT_END_RE = re.compile(r"([A-Za-z]+)-$")
+_SPLIT_START_RE = re.compile(r"^([a-z]+)")
+
+
+@dataclass
+class _Run:
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+
+
+@dataclass
+class _Line:
+    page: int  # from 1
+    column: int  # 0 left / only, 1 right
+    x: float  # left edge of the line, relative to its column's left edge
+    y: float
+    size: float
+    bold: bool
+    text: str
+    text_x: float  # where the text after a hanging list marker starts (relative)
+
+
+@dataclass
+class _Paragraph:
+    lines: list[_Line] = field(default_factory=list)
+    pieces: list[tuple[int, str]] = field(default_factory=list)  # (page, text) in order
+    heading: bool = False  # a "# Legal Reference" line written by the loader
+
+
+# --------------------------------------------------------------------------- reading pages
+def load_pdf_file(path: Path) -> list[Page]:
+    """.pdf: one ``Page`` per PDF page, one line per paragraph (see the module docstring)."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    # pypdf logs its repairs ("EOF marker not found") as warnings: the one-line refusal below says
+    # what matters, and a CLI must not print a library's log lines
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if path.stat().st_size == 0:
+        raise Unreadable("is empty")
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - missing crypto backend, bad key...
+                ok = 0
+            if not ok:
+                raise Unreadable("is encrypted (a password is needed to read it)")
+        pages = list(reader.pages)
+    except Unreadable:
+        raise
+    except (PdfReadError, Exception) as exc:  # noqa: BLE001 - pypdf raises many kinds
+        raise Unreadable(f"is not a readable PDF ({type(exc).__name__})") from exc
+    runs: list[list[_Run]] = []
+    sizes: list[tuple[float, float]] = []
+    images: list[bool] = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            runs.append(_page_runs(page))
+        except Exception as exc:  # noqa: BLE001 - a broken content stream
+            raise Unreadable(f"is not a readable PDF (page {number}: {type(exc).__name__})") from exc
+        box = page.mediabox
+        sizes.append((float(box.width), float(box.height)))
+        images.append(_has_image(page))
+    if not any(runs):
+        raise Unreadable("has no extractable text (image-only or empty PDF)")
+    rows = _drop_running_rows([_rows(r) for r in runs], [h for _, h in sizes])
+    lines: list[_Line] = []
+    for number, (page_rows, (width, _)) in enumerate(zip(rows, sizes, strict=True), start=1):
+        lines += _page_lines(number, page_rows, width)
+    pages_out = _write_pages(_paragraphs(_relative(lines)), len(pages))
+    for i, has_image in enumerate(images):
+        if not rows[i] and has_image:  # nothing but running headers: a scan the export stamped
+            pages_out[i] = Page("", note=f"page {i + 1} has no text layer (an image only, e.g. a scan): its text "
+                                         "is not indexed; run OCR on the PDF to include it")
+    return pages_out
+
+
+def _page_runs(page) -> list[_Run]:  # noqa: ANN001 - a pypdf PageObject
+    runs: list[_Run] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: dict | None, size: float) -> None:
+        # WinAnsiEncoding draws codes it leaves undefined (0x7F, ...) as a bullet (PDF 32000, D.2)
+        clean = text.replace("\n", " ").replace("\r", " ").replace("\x7f", "•")
+        if not clean.strip():
+            return
+        a, b, c, d, e, f = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                            tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
+                            tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+        scale = abs(a * d - b * c) ** 0.5 or 1.0
+        name = str((font or {}).get("/BaseFont", "")).lower()
+        runs.append(_Run(e, f, round(float(size) * scale, 2), any(w in name for w in _BOLD), clean))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _has_image(page) -> bool:  # noqa: ANN001
+    try:
+        return len(page.images) > 0  # images drawn on the page, also inside form XObjects
+    except Exception:  # noqa: BLE001 - odd resources: no image known
+        return False
+
+
+def _rows(runs: list[_Run]) -> list[list[_Run]]:
+    """Runs grouped by baseline (within a third of the font size), top of the page first."""
+    rows: list[list[_Run]] = []
+    for run in sorted(runs, key=lambda r: (-r.y, r.x)):
+        if rows and abs(rows[-1][0].y - run.y) <= max(2.0, run.size / 3):
+            rows[-1].append(run)
+        else:
+            rows.append([run])
+    return [sorted(row, key=lambda r: r.x) for row in rows]
+
+
+def _row_text(row: list[_Run]) -> str:
+    return re.sub(r"\s+", " ", " ".join(r.text for r in row)).strip()
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _drop_running_rows(pages: list[list[list[_Run]]], heights: list[float], share: float = 0.6) -> list[list[list[_Run]]]:
+    """Remove running headers and footers: in the top or bottom 15% of a page, a page number
+    ("Page 3 of 7", "3") and a row found at the same height (digits ignored) on most pages."""
+    text_pages = [p for p in pages if p]
+    counts: dict[tuple[str, int], int] = {}
+    for rows in text_pages:
+        for k in {(_key(_row_text(r)), round(r[0].y / 4)) for r in rows}:
+            counts[k] = counts.get(k, 0) + 1
+    need = max(2, share * len(text_pages))
+
+    def running(row: list[_Run], height: float) -> bool:
+        y = row[0].y
+        if not (y > 0.85 * height or y < 0.15 * height):
+            return False
+        text = _row_text(row)
+        if _PAGE_NUMBER_RE.match(text):
+            return True
+        key = _key(text)
+        return any(counts.get((key, round(y / 4) + d), 0) >= need for d in (-1, 0, 1))
+
+    return [[r for r in rows if not running(r, h)] for rows, h in zip(pages, heights, strict=True)]
+
+
+def _column_split(rows: list[list[_Run]], width: float) -> float | None:
+    """The x where a right column starts: a left edge mid-page shared by 4+ rows that also hold
+    text further left. None for a one-column page."""
+    starts: dict[int, int] = {}
+    for row in rows:
+        left = [r for r in row if r.x < 0.3 * width]
+        for r in row:
+            if left and 0.3 * width <= r.x <= 0.7 * width and r is not row[0]:
+                starts[round(r.x / 3)] = starts.get(round(r.x / 3), 0) + 1
+    if not starts:
+        return None
+    best, n = max(starts.items(), key=lambda kv: kv[1])
+    near = n + starts.get(best - 1, 0) + starts.get(best + 1, 0)
+    if near < 4:
+        return None
+    # list markers hang left of the column's text edge: the column starts at the leftmost of them
+    return min(k for k in starts if best - 10 <= k <= best) * 3 - 3
+
+
+def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line]:
+    split = _column_split(rows, width)
+    columns: list[list[list[_Run]]] = [[], []]
+    for row in rows:
+        left = [r for r in row if split is None or r.x < split]
+        right = [r for r in row if split is not None and r.x >= split]
+        if left:
+            columns[0].append(left)
+        if right:
+            columns[1].append(right)
+    lines: list[_Line] = []
+    for column, col_rows in enumerate(columns):
+        if not col_rows:
+            continue
+        for row in col_rows:
+            text = _row_text(row)
+            if not text:
+                continue
+            marker = MARKER_RE.match(text)
+            text_x = row[1].x if marker and len(row) > 1 and MARKER_RE.match(row[0].text.strip() + " ") else row[0].x
+            body = [r for r in row if r.text.strip()]
+            lines.append(_Line(number, column, row[0].x, row[0].y, max(r.size for r in body),
+                               all(r.bold for r in body[1 if marker and len(body) > 1 else 0:]), text, text_x))
+    return lines
+
+
+def _relative(lines: list[_Line]) -> list[_Line]:
+    """x made relative to the column's left edge, the leftmost line of that column in the document."""
+    edges: dict[int, float] = {}
+    for ln in lines:
+        edges[ln.column] = min(edges.get(ln.column, ln.x), ln.x)
+    for ln in lines:
+        ln.x -= edges[ln.column]
+        ln.text_x -= edges[ln.column]
+    return lines
+
+
+# --------------------------------------------------------------------------- paragraphs
+def _leading(lines: list[_Line]) -> dict[float, float]:
+    """The usual line spacing of each font size (the median gap between consecutive lines)."""
+    gaps: dict[float, list[float]] = {}
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and a.column == b.column and a.size == b.size and 0 < a.y - b.y < 3 * a.size:
+            gaps.setdefault(a.size, []).append(a.y - b.y)
+    return {size: statistics.median(g) for size, g in gaps.items() if len(g) >= 5 and statistics.median(g) <= 1.6 * size}
+
+
+def _vocabulary(lines: list[_Line]) -> tuple[set[str], set[str]]:
+    """Words and hyphenated words seen whole in the document (not at a hyphenated line end)."""
+    words: set[str] = set()
+    for i, line in enumerate(lines):
+        tokens = _WORD_RE.findall(line.text)
+        if line.text.endswith("-") and tokens:
+            tokens = tokens[:-1]
+        if i and lines[i - 1].text.endswith("-") and tokens:
+            tokens = tokens[1:]
+        words.update(t.lower() for t in tokens)
+    return {w for w in words if "-" not in w}, {w for w in words if "-" in w}
+
+
+def _dehyphen(left: str, right: str, vocab: tuple[set[str], set[str]]) -> str:
+    """"commu-" + "nication" -> "communication"; "school-" + "based" -> "school-based"."""
+    words, hyphenated = vocab
+    joined = (left + right).lower()
+    if joined in words:
+        return left + right
+    if f"{left}-{right}".lower() in hyphenated or len(left) <= 2:
+        return f"{left}-{right}"
+    if left.lower() in words and right.lower() in words:
+        return f"{left}-{right}"
+    return left + right
+
+
+def _full(line: _Line, widest: dict[int, int], share: float = 0.75) -> bool:
+    """A line about as long as the column's body lines get (it was wrapped, not ended)."""
+    return len(line.text) >= share * widest.get(line.column, 0)
+
+
+def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
+    leading = _leading(lines)
+    vocab = _vocabulary(lines)
+    widest: dict[int, int] = {}  # the longest body line of each column, over the document
+    for ln in lines:
+        if not ln.bold:
+            widest[ln.column] = max(widest.get(ln.column, 0), len(ln.text))
+    paragraphs: list[_Paragraph] = []
+    in_references = False
+    list_base: float | None = None  # the indent of the current list's top-level markers
+    prev: _Line | None = None
+    for ln in lines:
+        text = ln.text
+        reference = _REFERENCE_RE.match(text)
+        marker = MARKER_RE.match(text)
+        if reference:
+            in_references = True
+            paragraphs.append(_Paragraph([ln], [(ln.page, "# " + reference.group("label").strip())], heading=True))
+            prev = None
+            text = reference.group("rest").strip()
+            if not text:
+                continue
+            paragraphs.append(_Paragraph([ln], [(ln.page, text)]))
+            prev = ln
+            continue
+        if in_references and (ln.bold or _BLOCK_END_RE.match(text)):
+            in_references = False
+        if marker:
+            if list_base is None or ln.x < list_base - 3:
+                list_base = ln.x
+            if ln.x > list_base + 8 and not text.startswith("-"):
+                text = "- " + text
+        new = _starts_paragraph(prev, ln, text, marker is not None, in_references, leading, widest)
+        if new:
+            paragraphs.append(_Paragraph([ln], [(ln.page, text)]))
+            if not marker:
+                list_base = None  # a heading or a body paragraph ends the list
+        else:
+            _append(paragraphs[-1], ln, text, vocab)
+        prev = ln
+    return paragraphs
+
+
+def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in_references: bool,
+                      leading: dict[float, float], widest: dict[int, int]) -> bool:
+    if prev is None or marker or prev.bold != ln.bold or abs(prev.size - ln.size) > 0.5:
+        return True
+    if _BLOCK_END_RE.match(text) and text[:1].isupper() and len(text) <= 80:  # "Adopted: ...", "DATED: ..."
+        return True
+    open_end = not prev.text.endswith(_CLOSED)
+    if in_references:  # one reference a line; a wrapped one goes on in lower case or after "and"
+        close = 0 <= prev.y - ln.y <= 1.3 * leading.get(ln.size, 1.2 * ln.size)
+        return not (close and not text[:1].isdigit() and not text.startswith("§") and open_end)
+    if (prev.page, prev.column) != (ln.page, ln.column):  # a new column or page: continue a cut paragraph
+        item_text = prev.text_x > 3 and abs(ln.x - prev.text_x) <= 5  # at a list item's text indent
+        return not (item_text or (open_end and (_full(prev, widest) or text[:1].islower()))
+                    or _full(prev, widest, 0.9))
+    gap = prev.y - ln.y
+    usual = leading.get(ln.size, 1.2 * ln.size)
+    if gap > 1.3 * usual or gap < 0:
+        return True
+    if ln.x < prev.text_x - 3 and not prev.bold:  # back out of a hanging indent: a new paragraph
+        return True
+    if ln.bold:  # a heading wrapped on two lines
+        return False
+    return not (open_end or _full(prev, widest))  # a short line ending a sentence ends its paragraph
+
+
+def _append(par: _Paragraph, ln: _Line, text: str, vocab: tuple[set[str], set[str]]) -> None:
+    page, last = par.pieces[-1]
+    split = _SPLIT_END_RE.search(last)
+    start = _SPLIT_START_RE.match(text)
+    if split and start:
+        word = _dehyphen(split.group(1), start.group(1), vocab)
+        last = last[: split.start()] + word
+        rest = text[start.end():]
+        text, glue = rest.lstrip(), (" " if rest[:1].isspace() else "")
+    else:
+        glue = "" if last.endswith("-") and text[:1].isalpha() and last[-2:-1].isalpha() else " "
+    if ln.page == page:
+        par.pieces[-1] = (page, f"{last}{glue}{text}" if text else last)
+    else:
+        par.pieces[-1] = (page, last)
+        if text:
+            par.pieces.append((ln.page, text))
+    par.lines.append(ln)
+
+
+def _write_pages(paragraphs: list[_Paragraph], count: int) -> list[Page]:
+    """Each page's paragraphs, blank-line separated; a page whose first paragraph began overleaf
+    ``continues`` (``ingest`` joins it to the previous page's last line with a space)."""
+    texts: list[list[str]] = [[] for _ in range(count)]
+    continues = [False] * count
+    for par in paragraphs:
+        for n, (page, text) in enumerate(par.pieces):
+            if n and not texts[page - 1]:
+                continues[page - 1] = True
+            texts[page - 1].append(text)
+    return [Page("\n\n".join(t), continues[i]) for i, t in enumerate(texts)]
