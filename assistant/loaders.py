@@ -115,6 +115,12 @@ def load_html_file(path: Path) -> list[Page]:
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
+    for tag in [t for t in soup.find_all(True) if _is_chrome(t)]:
+        if not tag.decomposed:
+            tag.decompose()
+    # a policy site's page: the policy is its <main> (or <article>) when it has one
+    root = next((t for t in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.find("article"))
+                 if t is not None and t.get_text(strip=True)), soup)
     lines: list[str] = []
     current: list[str] = []
 
@@ -138,7 +144,13 @@ def load_html_file(path: Path) -> list[Page]:
                 flush()
                 _walk_list(child, depth)
                 continue
-            if name in _BLOCK_TAGS:
+            if name in _HEADINGS:
+                flush()
+                walk(child, depth)
+                if current:
+                    current[:] = [_heading_line("".join(current), _HEADINGS[name])]
+                flush()
+            elif name in _BLOCK_TAGS:
                 flush()
                 walk(child, depth)
                 flush()
@@ -161,9 +173,40 @@ def load_html_file(path: Path) -> list[Page]:
             flush()
             n += 1
 
-    walk(soup, 0)
+    walk(root, 0)
     flush()
     return [Page("\n".join(lines))]
+
+
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"})
+_CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:breadcrumbs?|sidebar|side-?nav|menu|navbar|nav|cookies?|consent|skip|share|sharing|social"
+    r"|footer|masthead|print-?tools|toolbar|search|pagination|related-links)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+
+
+def _is_chrome(tag) -> bool:  # noqa: ANN001 - a bs4 Tag
+    """Site chrome around the policy: navigation roles, hidden parts, and boxes whose class or id
+    names a menu, breadcrumb, sidebar, cookie banner, share bar, header or footer."""
+    if tag.name in ("main", "article", "body", "html") or tag.attrs is None:
+        return False
+    if (tag.get("role") or "").lower() in _CHROME_ROLES or tag.get("aria-hidden") == "true" or tag.has_attr("hidden"):
+        return True
+    names = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+    return bool(names) and bool(_CHROME_WORDS.search(names))
+
+
+def _heading_line(text: str, level: int) -> str:
+    """A heading element's line: as written when its shape already reads as a heading, else
+    marked "## ..." so the chunker keeps it as one ("Use of personal devices by staff")."""
+    from .chunk import heading_rank  # late: chunk imports ingest, which imports this module
+
+    line = re.sub(r"\s+", " ", text).strip()
+    if not line or heading_rank(line) is not None:
+        return text
+    return f"{'#' * min(level, 3)} {line}"
 
 
 def _list_marker(kind: str, n: int) -> str:
