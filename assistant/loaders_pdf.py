@@ -53,6 +53,7 @@ class _Line:
     bold: bool
     text: str
     text_x: float  # where the text after a hanging list marker starts (relative)
+    hanging: bool = False  # the line starts with a list marker set apart (its own run)
 
 
 @dataclass
@@ -218,10 +219,11 @@ def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line
             if not text:
                 continue
             marker = MARKER_RE.match(text)
-            text_x = row[1].x if marker and len(row) > 1 and MARKER_RE.match(row[0].text.strip() + " ") else row[0].x
+            hanging = bool(marker) and len(row) > 1 and bool(MARKER_RE.match(row[0].text.strip() + " "))
             body = [r for r in row if r.text.strip()]
             lines.append(_Line(number, column, row[0].x, row[0].y, max(r.size for r in body),
-                               all(r.bold for r in body[1 if marker and len(body) > 1 else 0:]), text, text_x))
+                               all(r.bold for r in body[1 if marker and len(body) > 1 else 0:]), text,
+                               row[1].x if hanging else row[0].x, hanging))
     return lines
 
 
@@ -292,6 +294,8 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
         text = ln.text
         reference = _REFERENCE_RE.match(text)
         marker = MARKER_RE.match(text)
+        if marker and _inline_enumeration(prev, ln, leading, widest):
+            marker = None
         if reference:
             in_references = True
             paragraphs.append(_Paragraph([ln], [(ln.page, "# " + reference.group("label").strip())], heading=True))
@@ -318,6 +322,18 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
             _append(paragraphs[-1], ln, text, vocab)
         prev = ln
     return paragraphs
+
+
+def _inline_enumeration(prev: _Line | None, ln: _Line, leading: dict[float, float], widest: dict[int, int]) -> bool:
+    """A "(1)" / "(a)" that a wrapped sentence happens to bring to the start of a line ("... use
+    and: / (1) transmits sounds"): not set apart, right under a full line, at the usual spacing."""
+    if prev is None or not ln.text.startswith("(") or ln.hanging:
+        return False
+    if (prev.page, prev.column) != (ln.page, ln.column) or abs(prev.size - ln.size) > 0.5 or prev.bold != ln.bold:
+        return False
+    gap = prev.y - ln.y
+    usual = leading.get(ln.size, 1.2 * ln.size)
+    return 0 < gap <= 1.3 * usual and _full(prev, widest) and abs(ln.x - prev.text_x) <= 3
 
 
 def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in_references: bool,

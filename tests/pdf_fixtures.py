@@ -216,3 +216,49 @@ def build_list_break_pdf(doc_id: str, path: Path, item_text: str) -> Path:
         if item_over_page_break(path, item_text):
             return path
     raise AssertionError(f"no layout puts a page break inside {item_text[:40]!r}")
+
+
+# --------------------------------------------------------------------------- a second generator
+LATIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+                       "\u2022": "-"})
+"""fpdf2's core fonts are Latin-1: the typographic characters outside it are printed as ASCII."""
+
+
+def build_fpdf2_pdf(doc_id: str, path: Path) -> Path:
+    """The seed as a PDF from a second, independent generator (fpdf2: justified text, its own
+    header and "Page N of {nb}" footer, markers in their own cell), to check the loader is not
+    tuned to reportlab. The text is the seed's cleaned text through ``LATIN``."""
+    from fpdf import FPDF
+
+    lines = [ln.translate(LATIN) for ln in seed_lines(doc_id)]
+    chrome = CHROME[doc_id]
+    pdf = FPDF(format="letter")
+    pdf.set_auto_page_break(True, 20)
+
+    def header() -> None:
+        pdf.set_font("helvetica", size=8)
+        pdf.cell(0, 6, f"{chrome.left} - {chrome.right}".translate(LATIN), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+
+    def footer() -> None:
+        pdf.set_y(-15)
+        pdf.set_font("helvetica", size=8)
+        pdf.cell(0, 10, f"Page {pdf.page_no()} of {{nb}}", align="C")
+
+    pdf.header, pdf.footer = header, footer
+    pdf.add_page()
+    for i, line in enumerate(lines):
+        if i == 0 or line in {h.translate(LATIN) for h in SEED_HEADINGS}:
+            pdf.set_font("helvetica", style="B", size=12)
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.set_font("times", size=11)
+            m = re.match(r"^(-?\s*(?:\d{1,3}\.|[A-Za-z]\.)|-)\s+(.*)$", line)
+            if m:
+                pdf.cell(8, 5.5, m.group(1))
+                pdf.multi_cell(0, 5.5, m.group(2), align="J", new_x="LMARGIN", new_y="NEXT")
+            else:
+                pdf.multi_cell(0, 5.5, line, align="J", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    pdf.output(str(path))
+    return path
