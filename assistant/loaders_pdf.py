@@ -160,13 +160,18 @@ def _key(text: str) -> str:
 
 def _drop_running_rows(pages: list[list[list[_Run]]], heights: list[float], share: float = 0.6) -> list[list[list[_Run]]]:
     """Remove running headers and footers: in the top or bottom 15% of a page, a page number
-    ("Page 3 of 7", "3") and a row found at the same height (digits ignored) on most pages."""
+    ("Page 3 of 7", "3") and a row found at the same height (digits ignored) on most pages; in a
+    one-page PDF (nothing repeats), a row at the very edge in a smaller font than the body's."""
     text_pages = [p for p in pages if p]
     counts: dict[tuple[str, int], int] = {}
+    sizes: dict[float, int] = {}
     for rows in text_pages:
         for k in {(_key(_row_text(r)), round(r[0].y / 4)) for r in rows}:
             counts[k] = counts.get(k, 0) + 1
+        for run in (run for row in rows for run in row):
+            sizes[run.size] = sizes.get(run.size, 0) + len(run.text)
     need = max(2, share * len(text_pages))
+    body = max(sizes, key=sizes.__getitem__) if sizes else 0.0
 
     def running(row: list[_Run], height: float) -> bool:
         y = row[0].y
@@ -175,6 +180,8 @@ def _drop_running_rows(pages: list[list[list[_Run]]], heights: list[float], shar
         text = _row_text(row)
         if _PAGE_NUMBER_RE.match(text):
             return True
+        if len(text_pages) == 1 and (y > 0.93 * height or y < 0.07 * height):
+            return max(r.size for r in row) < body - 0.5
         key = _key(text)
         return any(counts.get((key, round(y / 4) + d), 0) >= need for d in (-1, 0, 1))
 

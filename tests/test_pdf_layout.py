@@ -203,3 +203,16 @@ def test_answers_from_pdfs_cite_pages(pdfs, tmp_path, make_assistant):
     assert "Staff should NOT follow/friend/connect with a student on social media" in d207.citations[0].quote
     assert d207.citations[0].label.endswith(", p. 1") and d207.citations[0].pages == (1,)
     assert "refrain from becoming “friends”" in chsd.citations[0].quote
+
+
+def test_a_one_page_policy_loses_its_header_and_footer(tmp_path, monkeypatch):
+    """Nothing repeats in a one-page PDF: the header and footer are known by their place at the
+    page's edge and their small print."""
+    import pdf_fixtures
+
+    short = seed_lines("union-1610")[:4]
+    monkeypatch.setattr(pdf_fixtures, "seed_lines", lambda doc_id: short)
+    path = build_policy_pdf("union-1610", tmp_path / "one-page.pdf")
+    doc = load_document(path, _meta("union-1610"))
+    assert [n for n, _, _ in doc.pages] == [1]
+    assert doc.text == "\n\n".join(short)  # no "Union Public Schools", "Policy 1610" or "Page 1 of 1"
