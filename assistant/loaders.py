@@ -19,6 +19,37 @@ MARKER_RE = re.compile(
     r"|^[•·▪◦●○■□➢►✓*-]\s+"
 )
 
+# "Legal Reference: ..." / "CROSS REF.:" starting a policy's reference block (a label alone, or
+# followed by a colon), and the date lines that end it ("Adopted: ...", "Revised ...").
+REFERENCE_RE = re.compile(r"^(?P<label>(?:legal|cross)\s+ref(?:erence)?s?\.?)\s*(?::\s*(?P<rest>.*))?$", re.IGNORECASE)
+BLOCK_END_RE = re.compile(r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed)\b", re.IGNORECASE)
+
+
+def reference_sections(lines: list[str]) -> list[str]:
+    """A "Legal Reference" / "Cross Reference" block as its own section: the label becomes a
+    heading line ("# Legal Reference") and each reference its own paragraph (blank-line apart),
+    up to the next label or a date line ("Adopted: ..."). Other lines are returned unchanged."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        stripped = line.strip()
+        found = REFERENCE_RE.match(stripped)
+        if found:
+            inside = True
+            out += ["", f"# {found.group('label').strip()}", ""]
+            rest = (found.group("rest") or "").strip()
+            if rest:
+                out += [rest, ""]
+            continue
+        if inside and stripped:
+            if BLOCK_END_RE.match(stripped) and stripped[:1].isupper():
+                inside = False  # the date lines after the block
+            else:
+                out += [stripped, ""]
+                continue
+        out.append(line)
+    return out
+
 
 @dataclass(frozen=True)
 class Page:
@@ -175,7 +206,7 @@ def load_html_file(path: Path) -> list[Page]:
 
     walk(root, 0)
     flush()
-    return [Page("\n".join(lines))]
+    return [Page("\n".join(reference_sections(lines)))]
 
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}

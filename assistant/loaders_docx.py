@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .loaders import MARKER_RE, Page, Unreadable
+from .loaders import MARKER_RE, Page, Unreadable, reference_sections
 
 
 def load_docx_file(path: Path) -> list[Page]:
@@ -37,7 +37,7 @@ def load_docx_file(path: Path) -> list[Page]:
         elif not marker and text.strip():
             text = _heading(block, text)
         lines.append(text)
-    return [Page("\n".join(lines))]
+    return [Page("\n".join(reference_sections(lines)))]
 
 
 def _heading(paragraph, text: str) -> str:  # noqa: ANN001 - a python-docx Paragraph

@@ -19,15 +19,15 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .loaders import BLOCK_END_RE as _BLOCK_END_RE
 from .loaders import MARKER_RE, Page, Unreadable
+from .loaders import REFERENCE_RE as _REFERENCE_RE
 
 _BOLD = ("bold", "black", "heavy", "semibold", "demi")
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,4}\s+of\s+\d{1,4}|[-–—]?\s*\d{1,4}\s*[-–—]?|\d{1,4}\s*\|\s*page)$",
     re.IGNORECASE,
 )
-_REFERENCE_RE = re.compile(r"^(?P<label>(?:legal|cross)\s+ref(?:erence)?s?\.?)\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
-_BLOCK_END_RE = re.compile(r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed)\b", re.IGNORECASE)
 _CLOSED = tuple(".!?:;\"”’)")
 _WORD_RE = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
 _SPLIT_END_RE = re.compile(r"([A-Za-z]+)-$")
@@ -307,7 +307,7 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
             in_references = True
             paragraphs.append(_Paragraph([ln], [(ln.page, "# " + reference.group("label").strip())], heading=True))
             prev = None
-            text = reference.group("rest").strip()
+            text = (reference.group("rest") or "").strip()
             if not text:
                 continue
             paragraphs.append(_Paragraph([ln], [(ln.page, text)]))

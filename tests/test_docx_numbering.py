@@ -163,3 +163,33 @@ def test_html_from_a_policy_site_keeps_the_policy_and_its_headings(tmp_path):
     assert by_text["Staff shall use district accounts."].item == "1"
     assert by_text["Staff shall keep records."].item == "2"
     assert by_text["Staff may carry personal phones."].section_path == ("Use of personal devices by staff",)
+
+
+def test_reference_blocks_are_their_own_section_in_word_and_html(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Staff Conduct Online", style="Title")
+    document.add_paragraph("Staff shall not follow students on personal accounts.")
+    document.add_paragraph("Legal Reference:\tIowa Code § 279.8.")
+    document.add_paragraph("281 I.A.C. 12.3(6).")
+    document.add_paragraph("Cross Reference:\t5:120 (Employee Ethics; Code of Professional Conduct)")
+    document.add_paragraph("6:235 (Access to Electronic Networks)")
+    document.add_paragraph("Approved: 2014-06-09")
+    document.save(str(tmp_path / "refs.docx"))
+    html = tmp_path / "refs.html"
+    html.write_text("<main><h1>Staff Conduct Online</h1><p>Staff shall not follow students on personal accounts.</p>"
+                    "<p>Legal Reference: Iowa Code § 279.8.<br>281 I.A.C. 12.3(6).</p>"
+                    "<p>Cross Reference: 5:120 (Employee Ethics; Code of Professional Conduct)<br>"
+                    "6:235 (Access to Electronic Networks)</p>"
+                    "<p>Approved: 2014-06-09</p></main>", encoding="utf-8")
+    for path in (tmp_path / "refs.docx", html):
+        clauses = chunk_document(load_document(path, META))
+        got = [(c.section_path, c.text) for c in clauses]
+        assert got == [
+            ((), "Staff shall not follow students on personal accounts."),
+            (("Legal Reference",), "Iowa Code § 279.8."),
+            (("Legal Reference",), "281 I.A.C. 12.3(6)."),
+            (("Cross Reference",), "5:120 (Employee Ethics; Code of Professional Conduct)"),
+            (("Cross Reference",), "6:235 (Access to Electronic Networks)"),
+        ], path.name

@@ -216,3 +216,17 @@ def test_a_one_page_policy_loses_its_header_and_footer(tmp_path, monkeypatch):
     doc = load_document(path, _meta("union-1610"))
     assert [n for n, _, _ in doc.pages] == [1]
     assert doc.text == "\n\n".join(short)  # no "Union Public Schools", "Policy 1610" or "Page 1 of 1"
+
+
+def test_the_chat_citation_shows_the_quote_page_when_the_clause_spans_more():
+    from assistant.web.render import render_citation
+
+    def cite(pages: tuple[int, ...], label: str) -> Citation:
+        return Citation(clause_id="x/s/2", doc_id="x", label=label, quote="Staff shall not.", start=0, end=16,
+                        verdict="prohibited", evidence="shall not", score=1.0, pages=pages)
+
+    spanning = render_citation(cite((4,), "X > S > item 2, pp. 3-4"))
+    assert "X &gt; S &gt; item 2, pp. 3-4" in spanning and "(quote on p. 4)" in spanning
+    same = render_citation(cite((3,), "X > S > item 2, p. 3"))
+    assert "p. 3" in same and "quote on" not in same
+    assert "quote on" not in render_citation(cite((), "X > S > item 2"))
