@@ -41,6 +41,7 @@ class _Run:
     size: float
     bold: bool
     text: str
+    end: float = 0.0  # where the run ends (its width from the font's glyph widths)
 
 
 @dataclass
@@ -113,8 +114,31 @@ def load_pdf_file(path: Path) -> list[Page]:
     return pages_out
 
 
+def _glyph_widths(font, cache: dict[int, dict[str, float] | None]) -> dict[str, float] | None:  # noqa: ANN001
+    """The font's glyph widths (thousandths of the size), from pypdf's font reader (``/Widths`` or
+    the 14 standard fonts' metrics); None where this pypdf has none (widths are then estimated)."""
+    key = id(font)
+    if key not in cache:
+        try:
+            from pypdf.generic._font import Font  # pypdf >= 6: not re-exported, hence guarded
+
+            cache[key] = dict(Font.from_font_resource(font).character_widths)
+        except Exception:  # noqa: BLE001 - an older pypdf, a broken font dictionary
+            cache[key] = None
+    return cache[key]
+
+
+def _width(text: str, widths: dict[str, float] | None) -> float:
+    """Width of ``text`` in units of the font size."""
+    if not widths:
+        return 0.5 * len(text)
+    default = widths.get("default", 500.0)
+    return sum(widths.get(ch, default) for ch in text) / 1000
+
+
 def _page_runs(page) -> list[_Run]:  # noqa: ANN001 - a pypdf PageObject
     runs: list[_Run] = []
+    cache: dict[int, dict[str, float] | None] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], font: dict | None, size: float) -> None:
         # WinAnsiEncoding draws codes it leaves undefined (0x7F, ...) as a bullet (PDF 32000, D.2)
@@ -126,7 +150,9 @@ def _page_runs(page) -> list[_Run]:  # noqa: ANN001 - a pypdf PageObject
                             tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
         scale = abs(a * d - b * c) ** 0.5 or 1.0
         name = str((font or {}).get("/BaseFont", "")).lower()
-        runs.append(_Run(e, f, round(float(size) * scale, 2), any(w in name for w in _BOLD), clean))
+        widths = _glyph_widths(font, cache) if font is not None else None
+        width = _width(clean, widths) * float(size) * (abs(a) or scale)
+        runs.append(_Run(e, f, round(float(size) * scale, 2), any(w in name for w in _BOLD), clean, e + width))
 
     page.extract_text(visitor_text=visit)
     return runs
@@ -151,7 +177,14 @@ def _rows(runs: list[_Run]) -> list[list[_Run]]:
 
 
 def _row_text(row: list[_Run]) -> str:
-    return re.sub(r"\s+", " ", " ".join(r.text for r in row)).strip()
+    """The row's runs left to right; a space between two runs unless one ends where the next
+    starts (a word drawn in two pieces)."""
+    parts: list[str] = []
+    for i, run in enumerate(row):
+        if i and run.x - row[i - 1].end > 0.12 * run.size:
+            parts.append(" ")
+        parts.append(run.text)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def _key(text: str) -> str:
@@ -204,7 +237,12 @@ def _column_split(rows: list[list[_Run]], width: float) -> float | None:
     if near < 4:
         return None
     # list markers hang left of the column's text edge: the column starts at the leftmost of them
-    return min(k for k in starts if best - 10 <= k <= best) * 3 - 3
+    split = min(k for k in starts if best - 10 <= k <= best) * 3 - 3
+    # a gutter: (almost) no run crosses it; a one-column page whose words are placed one by one
+    # has words starting mid-page too, but its other words run across any such line
+    reaching = [row for row in rows if any(r.end > split for r in row)]
+    spanning = [row for row in reaching if any(r.x < split - 2 and r.end > split + 2 for r in row)]
+    return split if len(spanning) <= 0.1 * len(reaching) else None
 
 
 def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line]:
@@ -226,7 +264,8 @@ def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line
             if not text:
                 continue
             marker = MARKER_RE.match(text)
-            hanging = bool(marker) and len(row) > 1 and bool(MARKER_RE.match(row[0].text.strip() + " "))
+            hanging = (bool(marker) and len(row) > 1 and bool(MARKER_RE.match(row[0].text.strip() + " "))
+                       and row[1].x - row[0].end > 0.6 * row[1].size)  # set apart by more than a space
             body = [r for r in row if r.text.strip()]
             lines.append(_Line(number, column, row[0].x, row[0].y, max(r.size for r in body),
                                all(r.bold for r in body[1 if marker and len(body) > 1 else 0:]), text,
@@ -320,7 +359,8 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
                 list_base = ln.x
             if ln.x > list_base + 8 and not text.startswith("-"):
                 text = "- " + text
-        new = _starts_paragraph(prev, ln, text, marker is not None, in_references, leading, widest)
+        in_item = bool(paragraphs) and bool(MARKER_RE.match(paragraphs[-1].pieces[0][1]))
+        new = _starts_paragraph(prev, ln, text, marker is not None, in_references, in_item, leading, widest)
         if new:
             paragraphs.append(_Paragraph([ln], [(ln.page, text)]))
             if not marker:
@@ -343,7 +383,7 @@ def _inline_enumeration(prev: _Line | None, ln: _Line, leading: dict[float, floa
     return 0 < gap <= 1.3 * usual and _full(prev, widest) and abs(ln.x - prev.text_x) <= 3
 
 
-def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in_references: bool,
+def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in_references: bool, in_item: bool,
                       leading: dict[float, float], widest: dict[int, int]) -> bool:
     if prev is None or marker or prev.bold != ln.bold or abs(prev.size - ln.size) > 0.5:
         return True
@@ -354,7 +394,7 @@ def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in
         close = 0 <= prev.y - ln.y <= 1.3 * leading.get(ln.size, 1.2 * ln.size)
         return not (close and not text[:1].isdigit() and not text.startswith("§") and open_end)
     if (prev.page, prev.column) != (ln.page, ln.column):  # a new column or page: continue a cut paragraph
-        item_text = prev.text_x > 3 and abs(ln.x - prev.text_x) <= 5  # at a list item's text indent
+        item_text = in_item and prev.text_x > 3 and abs(ln.x - prev.text_x) <= 5  # at the item's text indent
         return not (item_text or (open_end and (_full(prev, widest) or text[:1].islower()))
                     or _full(prev, widest, 0.9))
     gap = prev.y - ln.y

@@ -262,3 +262,46 @@ def build_fpdf2_pdf(doc_id: str, path: Path) -> Path:
         pdf.ln(2)
     pdf.output(str(path))
     return path
+
+
+def build_word_by_word_pdf(doc_id: str, path: Path) -> Path:
+    """The seed drawn one word at a time (each word its own text run at its own x, lines
+    justified by spreading the words), as some print-to-PDF engines write pages; typed markers
+    ("1.", "•") one space from their text; a "Page N" footer. No layout engine: the wrapping is
+    done here, with reportlab's font metrics."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    font, size, width = "Times-Roman", 10, letter[0] - 144
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    state = {"y": 720.0, "page": 1}
+
+    def new_page() -> None:
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(72, 40, f"Page {state['page']}")
+        pdf.showPage()
+        state["y"], state["page"] = 720.0, state["page"] + 1
+
+    for line in seed_lines(doc_id):
+        rows: list[list[str]] = [[]]
+        for word in line.split():
+            if rows[-1] and stringWidth(" ".join([*rows[-1], word]), font, size) > width:
+                rows.append([])
+            rows[-1].append(word)
+        for n, words in enumerate(rows):
+            if state["y"] < 80:
+                new_page()
+            total = sum(stringWidth(w, font, size) for w in words)
+            last = n == len(rows) - 1
+            gap = (width - total) / (len(words) - 1) if len(words) > 1 and not last else stringWidth(" ", font, size)
+            x = 72.0
+            pdf.setFont(font, size)
+            for word in words:
+                pdf.drawString(x, state["y"], word)
+                x += stringWidth(word, font, size) + gap
+            state["y"] -= 12
+        state["y"] -= 6
+    new_page()
+    pdf.save()
+    return path

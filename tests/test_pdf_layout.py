@@ -230,3 +230,14 @@ def test_the_chat_citation_shows_the_quote_page_when_the_clause_spans_more():
     same = render_citation(cite((3,), "X > S > item 2, p. 3"))
     assert "p. 3" in same and "quote on" not in same
     assert "quote on" not in render_citation(cite((), "X > S > item 2"))
+
+
+@pytest.mark.parametrize("doc_id", sorted(VARIANTS))
+def test_a_pdf_drawn_word_by_word_gives_the_same_clauses(tmp_path, doc_id):
+    """One text run per word (justified by spacing the words): words mid-page are no column edge,
+    a typed marker one space from its text is no hanging indent, and the clauses are the seed's."""
+    from pdf_fixtures import build_word_by_word_pdf
+
+    doc = load_document(build_word_by_word_pdf(doc_id, tmp_path / f"{doc_id}.pdf"), _meta(doc_id))
+    assert not re.search(r"Page \d", doc.text)
+    assert [(c.clause_id, c.text) for c in chunk_document(doc)] == [(c.clause_id, c.text) for c in _seed(doc_id)[1]]
