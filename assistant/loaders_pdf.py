@@ -91,7 +91,6 @@ def load_pdf_file(path: Path) -> list[Page]:
         raise Unreadable(f"is not a readable PDF ({type(exc).__name__})") from exc
     runs: list[list[_Run]] = []
     sizes: list[tuple[float, float]] = []
-    images: list[bool] = []
     for number, page in enumerate(pages, start=1):
         try:
             runs.append(_page_runs(page))
@@ -99,7 +98,6 @@ def load_pdf_file(path: Path) -> list[Page]:
             raise Unreadable(f"is not a readable PDF (page {number}: {type(exc).__name__})") from exc
         box = page.mediabox
         sizes.append((float(box.width), float(box.height)))
-        images.append(_has_image(page))
     if not any(runs):
         raise Unreadable("has no extractable text (image-only or empty PDF)")
     rows = _drop_running_rows([_rows(r) for r in runs], [h for _, h in sizes])
@@ -107,8 +105,8 @@ def load_pdf_file(path: Path) -> list[Page]:
     for number, (page_rows, (width, _)) in enumerate(zip(rows, sizes, strict=True), start=1):
         lines += _page_lines(number, page_rows, width)
     pages_out = _write_pages(_paragraphs(_relative(lines)), len(pages))
-    for i, has_image in enumerate(images):
-        if not rows[i] and has_image:  # nothing but running headers: a scan the export stamped
+    for i, page in enumerate(pages):
+        if not rows[i] and _has_image(page):  # no text but running headers: a scan the export stamped
             pages_out[i] = Page("", note=f"page {i + 1} has no text layer (an image only, e.g. a scan): its text "
                                          "is not indexed; run OCR on the PDF to include it")
     return pages_out

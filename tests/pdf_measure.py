@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pypdf
 from fixtures_docs import CORPUS, SEED_FILES
-from pdf_fixtures import LATIN, build_fpdf2_pdf, build_policy_pdf
+from pdf_fixtures import LATIN, build_fpdf2_pdf, build_policy_pdf, build_word_by_word_pdf
 
 from assistant.chunk import chunk_document
 from assistant.ingest import load_document, load_manifest
@@ -29,6 +29,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp())
     files = [(k, build_policy_pdf(k, out / f"{k}.pdf", **v), "reportlab") for k, v in VARIANTS.items()]
     files += [(k, build_fpdf2_pdf(k, out / f"fpdf2-{k}.pdf"), "fpdf2") for k in VARIANTS]
+    files += [(k, build_word_by_word_pdf(k, out / f"words-{k}.pdf"), "word-by-word") for k in VARIANTS]
     load_document(files[0][1], manifest[SEED_FILES[files[0][0]]])  # warm-up (imports)
     found: dict[str, list[int]] = {}
     pages, seconds = 0, 0.0
