@@ -1,9 +1,10 @@
 """The PDF loader: pages of positioned text (pypdf) -> one line per paragraph, in reading order.
 
-pypdf's ``extract_text(visitor_text=...)`` gives every text run with its position, font and size.
-From those, per page: rows (runs on one baseline); running headers and footers dropped (a row
-repeated at the same height on most pages, "Page 3 of 7", a bare page number); two columns found by
-a recurring left edge mid-page and read left column first; lines joined into paragraphs by their
+pypdf's ``extract_text(visitor_text=...)`` gives every text run with its position, font and size
+(its width from the font's glyph widths). From those, per page: rows (runs on one baseline);
+running headers and footers dropped (a row repeated at the same height on most pages, "Page 3 of
+7", a bare page number); two columns found by a recurring left edge mid-page with a gutter no run
+crosses, read left column first; then (``pdf_paragraphs``) lines joined into paragraphs by their
 spacing, indent, font and list markers; words hyphenated at a line end joined ("commu-" +
 "nication"), compounds kept ("school-" + "based"); nested list markers written "- a." as the
 chunker reads them; "Legal Reference" / "Cross Reference" blocks made their own section
@@ -15,23 +16,17 @@ from __future__ import annotations
 
 import logging
 import re
-import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .loaders import BLOCK_END_RE as _BLOCK_END_RE
 from .loaders import MARKER_RE, Page, Unreadable
-from .loaders import REFERENCE_RE as _REFERENCE_RE
+from .pdf_paragraphs import Line, paragraphs, write_pages
 
 _BOLD = ("bold", "black", "heavy", "semibold", "demi")
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,4}\s+of\s+\d{1,4}|[-–—]?\s*\d{1,4}\s*[-–—]?|\d{1,4}\s*\|\s*page)$",
     re.IGNORECASE,
 )
-_CLOSED = tuple(".!?:;\"”’)")
-_WORD_RE = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
-_SPLIT_END_RE = re.compile(r"([A-Za-z]+)-$")
-_SPLIT_START_RE = re.compile(r"^([a-z]+)")
 
 
 @dataclass
@@ -44,27 +39,6 @@ class _Run:
     end: float = 0.0  # where the run ends (its width from the font's glyph widths)
 
 
-@dataclass
-class _Line:
-    page: int  # from 1
-    column: int  # 0 left / only, 1 right
-    x: float  # left edge of the line, relative to its column's left edge
-    y: float
-    size: float
-    bold: bool
-    text: str
-    text_x: float  # where the text after a hanging list marker starts (relative)
-    hanging: bool = False  # the line starts with a list marker set apart (its own run)
-
-
-@dataclass
-class _Paragraph:
-    lines: list[_Line] = field(default_factory=list)
-    pieces: list[tuple[int, str]] = field(default_factory=list)  # (page, text) in order
-    heading: bool = False  # a "# Legal Reference" line written by the loader
-
-
-# --------------------------------------------------------------------------- reading pages
 def load_pdf_file(path: Path) -> list[Page]:
     """.pdf: one ``Page`` per PDF page, one line per paragraph (see the module docstring)."""
     import pypdf
@@ -101,10 +75,10 @@ def load_pdf_file(path: Path) -> list[Page]:
     if not any(runs):
         raise Unreadable("has no extractable text (image-only or empty PDF)")
     rows = _drop_running_rows([_rows(r) for r in runs], [h for _, h in sizes])
-    lines: list[_Line] = []
+    lines: list[Line] = []
     for number, (page_rows, (width, _)) in enumerate(zip(rows, sizes, strict=True), start=1):
         lines += _page_lines(number, page_rows, width)
-    pages_out = _write_pages(_paragraphs(_relative(lines)), len(pages))
+    pages_out = write_pages(paragraphs(_relative(lines)), len(pages))
     for i, page in enumerate(pages):
         if not rows[i] and _has_image(page):  # no text but running headers: a scan the export stamped
             pages_out[i] = Page("", note=f"page {i + 1} has no text layer (an image only, e.g. a scan): its text "
@@ -243,7 +217,7 @@ def _column_split(rows: list[list[_Run]], width: float) -> float | None:
     return split if len(spanning) <= 0.1 * len(reaching) else None
 
 
-def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line]:
+def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[Line]:
     split = _column_split(rows, width)
     columns: list[list[list[_Run]]] = [[], []]
     for row in rows:
@@ -253,7 +227,7 @@ def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line
             columns[0].append(left)
         if right:
             columns[1].append(right)
-    lines: list[_Line] = []
+    lines: list[Line] = []
     for column, col_rows in enumerate(columns):
         if not col_rows:
             continue
@@ -265,13 +239,13 @@ def _page_lines(number: int, rows: list[list[_Run]], width: float) -> list[_Line
             hanging = (bool(marker) and len(row) > 1 and bool(MARKER_RE.match(row[0].text.strip() + " "))
                        and row[1].x - row[0].end > 0.6 * row[1].size)  # set apart by more than a space
             body = [r for r in row if r.text.strip()]
-            lines.append(_Line(number, column, row[0].x, row[0].y, max(r.size for r in body),
+            lines.append(Line(number, column, row[0].x, row[0].y, max(r.size for r in body),
                                all(r.bold for r in body[1 if marker and len(body) > 1 else 0:]), text,
                                row[1].x if hanging else row[0].x, hanging))
     return lines
 
 
-def _relative(lines: list[_Line]) -> list[_Line]:
+def _relative(lines: list[Line]) -> list[Line]:
     """x made relative to the column's left edge, the leftmost line of that column in the document."""
     edges: dict[int, float] = {}
     for ln in lines:
@@ -280,160 +254,3 @@ def _relative(lines: list[_Line]) -> list[_Line]:
         ln.x -= edges[ln.column]
         ln.text_x -= edges[ln.column]
     return lines
-
-
-# --------------------------------------------------------------------------- paragraphs
-def _leading(lines: list[_Line]) -> dict[float, float]:
-    """The usual line spacing of each font size (the median gap between consecutive lines)."""
-    gaps: dict[float, list[float]] = {}
-    for a, b in zip(lines, lines[1:]):
-        if a.page == b.page and a.column == b.column and a.size == b.size and 0 < a.y - b.y < 3 * a.size:
-            gaps.setdefault(a.size, []).append(a.y - b.y)
-    return {size: statistics.median(g) for size, g in gaps.items() if len(g) >= 5 and statistics.median(g) <= 1.6 * size}
-
-
-def _vocabulary(lines: list[_Line]) -> tuple[set[str], set[str]]:
-    """Words and hyphenated words seen whole in the document (not at a hyphenated line end)."""
-    words: set[str] = set()
-    for i, line in enumerate(lines):
-        tokens = _WORD_RE.findall(line.text)
-        if line.text.endswith("-") and tokens:
-            tokens = tokens[:-1]
-        if i and lines[i - 1].text.endswith("-") and tokens:
-            tokens = tokens[1:]
-        words.update(t.lower() for t in tokens)
-    return {w for w in words if "-" not in w}, {w for w in words if "-" in w}
-
-
-def _dehyphen(left: str, right: str, vocab: tuple[set[str], set[str]]) -> str:
-    """"commu-" + "nication" -> "communication"; "school-" + "based" -> "school-based"."""
-    words, hyphenated = vocab
-    joined = (left + right).lower()
-    if joined in words:
-        return left + right
-    if f"{left}-{right}".lower() in hyphenated or len(left) <= 2:
-        return f"{left}-{right}"
-    if left.lower() in words and right.lower() in words:
-        return f"{left}-{right}"
-    return left + right
-
-
-def _full(line: _Line, widest: dict[int, int], share: float = 0.75) -> bool:
-    """A line about as long as the column's body lines get (it was wrapped, not ended)."""
-    return len(line.text) >= share * widest.get(line.column, 0)
-
-
-def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
-    leading = _leading(lines)
-    vocab = _vocabulary(lines)
-    widest: dict[int, int] = {}  # the longest body line of each column, over the document
-    for ln in lines:
-        if not ln.bold:
-            widest[ln.column] = max(widest.get(ln.column, 0), len(ln.text))
-    paragraphs: list[_Paragraph] = []
-    in_references = False
-    list_base: float | None = None  # the indent of the current list's top-level markers
-    prev: _Line | None = None
-    for ln in lines:
-        text = ln.text
-        reference = _REFERENCE_RE.match(text)
-        marker = MARKER_RE.match(text)
-        if marker and _inline_enumeration(prev, ln, leading, widest):
-            marker = None
-        if reference:
-            in_references = True
-            paragraphs.append(_Paragraph([ln], [(ln.page, "# " + reference.group("label").strip())], heading=True))
-            prev = None
-            text = (reference.group("rest") or "").strip()
-            if not text:
-                continue
-            paragraphs.append(_Paragraph([ln], [(ln.page, text)]))
-            prev = ln
-            continue
-        if in_references and (ln.bold or _BLOCK_END_RE.match(text)):
-            in_references = False
-        if marker:
-            if list_base is None or ln.x < list_base - 3:
-                list_base = ln.x
-            if ln.x > list_base + 8 and not text.startswith("-"):
-                text = "- " + text
-        in_item = bool(paragraphs) and bool(MARKER_RE.match(paragraphs[-1].pieces[0][1]))
-        new = _starts_paragraph(prev, ln, text, marker is not None, in_references, in_item, leading, widest)
-        if new:
-            paragraphs.append(_Paragraph([ln], [(ln.page, text)]))
-            if not marker:
-                list_base = None  # a heading or a body paragraph ends the list
-        else:
-            _append(paragraphs[-1], ln, text, vocab)
-        prev = ln
-    return paragraphs
-
-
-def _inline_enumeration(prev: _Line | None, ln: _Line, leading: dict[float, float], widest: dict[int, int]) -> bool:
-    """A "(1)" / "(a)" that a wrapped sentence happens to bring to the start of a line ("... use
-    and: / (1) transmits sounds"): not set apart, right under a full line, at the usual spacing."""
-    if prev is None or not ln.text.startswith("(") or ln.hanging:
-        return False
-    if (prev.page, prev.column) != (ln.page, ln.column) or abs(prev.size - ln.size) > 0.5 or prev.bold != ln.bold:
-        return False
-    gap = prev.y - ln.y
-    usual = leading.get(ln.size, 1.2 * ln.size)
-    return 0 < gap <= 1.3 * usual and _full(prev, widest) and abs(ln.x - prev.text_x) <= 3
-
-
-def _starts_paragraph(prev: _Line | None, ln: _Line, text: str, marker: bool, in_references: bool, in_item: bool,
-                      leading: dict[float, float], widest: dict[int, int]) -> bool:
-    if prev is None or marker or prev.bold != ln.bold or abs(prev.size - ln.size) > 0.5:
-        return True
-    if _BLOCK_END_RE.match(text) and text[:1].isupper() and len(text) <= 80:  # "Adopted: ...", "DATED: ..."
-        return True
-    open_end = not prev.text.endswith(_CLOSED)
-    if in_references:  # one reference a line; a wrapped one goes on in lower case or after "and"
-        close = 0 <= prev.y - ln.y <= 1.3 * leading.get(ln.size, 1.2 * ln.size)
-        return not (close and not text[:1].isdigit() and not text.startswith("§") and open_end)
-    if (prev.page, prev.column) != (ln.page, ln.column):  # a new column or page: continue a cut paragraph
-        item_text = in_item and prev.text_x > 3 and abs(ln.x - prev.text_x) <= 5  # at the item's text indent
-        return not (item_text or (open_end and (_full(prev, widest) or text[:1].islower()))
-                    or _full(prev, widest, 0.9))
-    gap = prev.y - ln.y
-    usual = leading.get(ln.size, 1.2 * ln.size)
-    if gap > 1.3 * usual or gap < 0:
-        return True
-    if ln.x < prev.text_x - 3 and not prev.bold:  # back out of a hanging indent: a new paragraph
-        return True
-    if ln.bold:  # a heading wrapped on two lines
-        return False
-    return not (open_end or _full(prev, widest))  # a short line ending a sentence ends its paragraph
-
-
-def _append(par: _Paragraph, ln: _Line, text: str, vocab: tuple[set[str], set[str]]) -> None:
-    page, last = par.pieces[-1]
-    split = _SPLIT_END_RE.search(last)
-    start = _SPLIT_START_RE.match(text)
-    if split and start:
-        word = _dehyphen(split.group(1), start.group(1), vocab)
-        last = last[: split.start()] + word
-        rest = text[start.end():]
-        text, glue = rest.lstrip(), (" " if rest[:1].isspace() else "")
-    else:
-        glue = "" if last.endswith("-") and text[:1].isalpha() and last[-2:-1].isalpha() else " "
-    if ln.page == page:
-        par.pieces[-1] = (page, f"{last}{glue}{text}" if text else last)
-    else:
-        par.pieces[-1] = (page, last)
-        if text:
-            par.pieces.append((ln.page, text))
-    par.lines.append(ln)
-
-
-def _write_pages(paragraphs: list[_Paragraph], count: int) -> list[Page]:
-    """Each page's paragraphs, blank-line separated; a page whose first paragraph began overleaf
-    ``continues`` (``ingest`` joins it to the previous page's last line with a space)."""
-    texts: list[list[str]] = [[] for _ in range(count)]
-    continues = [False] * count
-    for par in paragraphs:
-        for n, (page, text) in enumerate(par.pieces):
-            if n and not texts[page - 1]:
-                continues[page - 1] = True
-            texts[page - 1].append(text)
-    return [Page("\n\n".join(t), continues[i]) for i, t in enumerate(texts)]
