@@ -212,21 +212,25 @@ def load_html_file(path: Path) -> list[Page]:
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"})
 _CHROME_WORDS = re.compile(
-    r"(?:^|[-_\s])(?:breadcrumbs?|sidebar|side-?nav|menu|navbar|nav|cookies?|consent|skip|share|sharing|social"
-    r"|footer|masthead|print-?tools|toolbar|search|pagination|related-links)(?:$|[-_\s])",
+    r"(?:^|[-_\s])(?:breadcrumbs?|sidebar|side-?nav|menu|navbar|nav|cookies?|consent|skip(?:-?links?)?"
+    r"|share-?(?:tools|bar|buttons|links|this)|social-?(?:links|icons|share|bar|buttons)|footer|masthead"
+    r"|print-?tools|toolbar|search|pagination|related-links)(?:$|[-_\s])",
     re.IGNORECASE,
 )
 
 
 def _is_chrome(tag) -> bool:  # noqa: ANN001 - a bs4 Tag
     """Site chrome around the policy: navigation roles, hidden parts, and boxes whose class or id
-    names a menu, breadcrumb, sidebar, cookie banner, share bar, header or footer."""
+    names a menu, breadcrumb, sidebar, cookie banner, share bar or footer. Never a box holding the
+    page's main content or its title ("page-wrapper has-sidebar"), nor one named for a topic
+    ("social-media-policy")."""
     if tag.name in ("main", "article", "body", "html") or tag.attrs is None:
         return False
-    if (tag.get("role") or "").lower() in _CHROME_ROLES or tag.get("aria-hidden") == "true" or tag.has_attr("hidden"):
-        return True
-    names = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
-    return bool(names) and bool(_CHROME_WORDS.search(names))
+    hidden = tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+    named = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+    if not ((tag.get("role") or "").lower() in _CHROME_ROLES or hidden or (named and _CHROME_WORDS.search(named))):
+        return False
+    return tag.find(["main", "article", "h1"]) is None and tag.find(attrs={"role": "main"}) is None
 
 
 def _heading_line(text: str, level: int) -> str:

@@ -193,3 +193,18 @@ def test_reference_blocks_are_their_own_section_in_word_and_html(tmp_path):
             (("Cross Reference",), "5:120 (Employee Ethics; Code of Professional Conduct)"),
             (("Cross Reference",), "6:235 (Access to Electronic Networks)"),
         ], path.name
+
+
+def test_html_chrome_rules_spare_the_policy_itself(tmp_path):
+    """A wrapper named for a sidebar layout or a box named for the topic ("social-media-policy")
+    is not chrome: the policy inside it is kept."""
+    page = tmp_path / "wrapped.html"
+    page.write_text(
+        "<html><body><div id='page-wrapper' class='layout has-sidebar'>"
+        "<aside class='sidebar'><p>Lunch menu</p></aside>"
+        "<div class='content social-media-policy'><h1>Staff Use of Social Media</h1>"
+        "<p>Staff shall not follow students on personal accounts.</p></div>"
+        "<div class='social-links'>Facebook Instagram</div></div></body></html>", encoding="utf-8")
+    doc = load_document(page, META)
+    assert "Staff shall not follow students on personal accounts." in doc.text
+    assert "Lunch menu" not in doc.text and "Facebook" not in doc.text
