@@ -241,3 +241,29 @@ def test_a_pdf_drawn_word_by_word_gives_the_same_clauses(tmp_path, doc_id):
     doc = load_document(build_word_by_word_pdf(doc_id, tmp_path / f"{doc_id}.pdf"), _meta(doc_id))
     assert not re.search(r"Page \d", doc.text)
     assert [(c.clause_id, c.text) for c in chunk_document(doc)] == [(c.clause_id, c.text) for c in _seed(doc_id)[1]]
+
+
+@pytest.mark.slow
+def test_an_index_built_before_pages_is_read_again(pdfs, tmp_path, make_assistant):
+    """Clauses stored before they knew their last page (an index from before this change) are
+    chunked again at the next ingest, though the PDF's text is unchanged: their labels gain pages."""
+    import json
+
+    corpus = tmp_path / "one-pdf"
+    corpus.mkdir()
+    shutil.copy(pdfs["union-1610"], corpus / "union.pdf")
+    assistant = make_assistant(corpus)
+    records = assistant.settings.index / "clauses.json"
+    data = json.loads(records.read_text(encoding="utf-8"))
+    for clause in data["clauses"]:  # as the previous chunker stored them
+        clause["page_end"] = None
+        clause["label"] = clause["label"].rsplit(", p", 1)[0]
+    records.write_text(json.dumps(data), encoding="utf-8")
+    report = assistant.ingest(corpus)
+    assert report.skipped == 0
+    from assistant.pipeline import Assistant
+
+    again = Assistant.open(assistant.settings, embedder=assistant.embedder)
+    clauses = again.clauses("union")
+    assert clauses and all(c.page_end is not None and re.search(r", pp?\. \d", c.label) for c in clauses)
+    assert again.ingest(corpus).skipped == 1  # and then it is reused as before
