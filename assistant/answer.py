@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
             clause_id=norm.clause_id, doc_id=norm.doc_id, label=clause.label, quote=quote, start=norm.start,
             end=norm.end, verdict=verdict, evidence=norm.trigger if role != "related" else "",
             score=round(score, 6), district=doc.meta.district, clause_start=clause.start, clause_end=clause.end,
-            clause_quote=whole, role=role,
+            clause_quote=whole, role=role, pages=doc.pages_of(norm.start, norm.end),
         )
 
     def finding(self, ruling: Ruling) -> Finding | None:

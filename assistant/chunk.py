@@ -3,6 +3,8 @@
 A clause is a numbered/lettered item, a bullet, or a paragraph under a heading. Headings (found by
 shape) and list lead-ins ("... shall:") are context. The quote excludes the item marker
 ("8.", "•", "A.") and keeps everything else; ``doc.text[start:end] == clause.text`` always.
+A clause of a paged document (PDF) knows the pages its ``[start, end)`` lies on; its label ends
+with them (", p. 3" / ", pp. 3-4").
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .ingest import slugify
-from .types import Clause, Document
+from .types import Clause, Document, page_label
 
 MAX_CLAUSE_CHARS = 700
 
@@ -294,6 +296,8 @@ def chunk_document(doc: Document) -> list[Clause]:
         for number, (s, e) in enumerate(spans, start=1):
             part = number if len(spans) > 1 else None
             quote = text[s:e]
+            pages = doc.pages_of(s, e)  # a clause across a page break stays one clause on "pp. 3-4"
+            where_pages = f", {page_label(pages)}" if pages else ""
             clauses.append(
                 Clause(
                     clause_id=f"{base_id}#{part}" if part else base_id,
@@ -301,11 +305,12 @@ def chunk_document(doc: Document) -> list[Clause]:
                     text=quote,
                     start=s,
                     end=e,
-                    label=f"{where} > {label_item}" + (f" (part {part})" if part else ""),
+                    label=f"{where} > {label_item}" + (f" (part {part})" if part else "") + where_pages,
                     section_path=section_path,
                     item=item,
                     part=part,
-                    page=doc.page_at(s),
+                    page=pages[0] if pages else None,
+                    page_end=pages[-1] if pages else None,
                     kind=kind,
                     context=context,
                     content_hash=_sha(quote),

@@ -132,7 +132,11 @@ class Indexer:
         reused: set[str] = set()  # documents whose clauses and norms are taken as stored (read once, at ingest)
         for doc in new_docs:
             old = old_docs.get(doc.doc_id)
-            if old is not None and old.content_hash == doc.content_hash and old.meta == doc.meta and not rebuild:
+            # (a PDF's clauses stored before they knew their last page are read again: their labels gain pages)
+            paged_ok = old is None or old.pages == doc.pages and (
+                not doc.pages or all(c.page_end is not None for c in old_clauses.get(doc.doc_id, [])))
+            if (old is not None and old.content_hash == doc.content_hash and old.meta == doc.meta and not rebuild
+                    and paged_ok):
                 skipped += 1
                 if doc.doc_id in old_clauses:
                     all_clauses.extend(old_clauses[doc.doc_id])

@@ -7,6 +7,7 @@ The cleaned text is the one source of truth for every offset; ``content_hash`` i
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tomllib
@@ -20,10 +21,11 @@ from .errors import IngestError, ManifestError
 from .loaders import LOADERS as _TEXT_LOADERS
 from .loaders import PAGED, Unreadable
 from .loaders_docx import load_docx_file
+from .loaders_pdf import load_pdf_file
 from .timebox import FileReader
 from .types import DocMeta, Document, IngestProblem
 
-LOADERS = {**_TEXT_LOADERS, ".docx": load_docx_file}  # file suffix -> loader
+LOADERS = {**_TEXT_LOADERS, ".docx": load_docx_file, ".pdf": load_pdf_file}  # file suffix -> loader
 MANIFEST_NAME = "manifest.toml"
 PLAIN = frozenset({".txt", ".md"})  # read in this process: no parser to run away
 SUPPORTED_SUFFIXES = frozenset(LOADERS)
@@ -213,8 +215,9 @@ def load_manifest(corpus_dir: str | Path) -> dict[str, DocMeta]:
 
 
 # --------------------------------------------------------------------------- documents
-def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
-    """Load and clean a file; returns the cleaned text and (page, start, end) for paged types."""
+def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...], tuple[str, ...]]:
+    """Load and clean a file; returns the cleaned text, (page, start, end) for paged types, and
+    the loader's notes on pages it could not read."""
     suffix = path.suffix.lower()
     loader = LOADERS.get(suffix)
     if loader is None:
@@ -237,7 +240,7 @@ def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
         if not text:
             empty = not any(p.text.strip() for p in raw_pages)
             raise Unreadable("is empty" if empty else "has no text once page boilerplate is removed")
-        return text, ()
+        return text, (), ()
     text, pages = "", []
     for number, (raw, page) in enumerate(zip(raw_pages, cleaned, strict=True), start=1):
         if not page:
@@ -248,7 +251,7 @@ def _read_pages(path: Path) -> tuple[str, tuple[tuple[int, int, int], ...]]:
         start = len(text)
         text += page
         pages.append((number, start, len(text)))
-    return text, tuple(pages)
+    return text, tuple(pages), tuple(p.note for p in raw_pages if p.note)
 
 
 def _derived_meta(path: Path, text: str, source_file: str) -> DocMeta:
@@ -273,14 +276,14 @@ def load_document(path: str | Path, meta: DocMeta | None = None) -> Document:
     """Load, clean and describe one file; raises ``IngestError`` naming the file and the reason."""
     p = Path(path)
     try:
-        text, pages = _read_pages(p)
+        text, pages, notes = _read_pages(p)
     except Unreadable as exc:
         err = IngestError(f"{p}: {exc.reason}")
         err.path, err.reason = str(p), exc.reason  # type: ignore[attr-defined]
         raise err from exc
     if meta is None:
         meta = _derived_meta(p, text, p.name)
-    return Document(meta=meta, text=text, content_hash=content_hash(text), pages=pages)
+    return Document(meta=meta, text=text, content_hash=content_hash(text), pages=pages, notes=notes)
 
 
 def _is_document_file(path: Path) -> bool:
@@ -358,15 +361,16 @@ def load_corpus(corpus_dir: str | Path, limits: Limits | None = None,
             except IngestError as exc:
                 problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
                 continue
+            for note in doc.notes:  # read, but not all of it: said plainly, not silently skipped
+                logging.getLogger(__name__).warning("%s: %s", path, note)
             if len(doc.text) > limits.max_text_chars:
                 problems.append(IngestProblem(str(path), (
                     f"expands to {len(doc.text):,} characters of text, over the limit of {limits.max_text_chars:,} "
                     "(setting POLICY_INGEST_MAX_TEXT_CHARS): not indexed")))
                 continue
             if meta is None:
-                doc = Document(
-                    meta=_derived_meta(path, doc.text, rel), text=doc.text, content_hash=doc.content_hash, pages=doc.pages
-                )
+                doc = Document(meta=_derived_meta(path, doc.text, rel), text=doc.text, content_hash=doc.content_hash,
+                               pages=doc.pages, notes=doc.notes)
                 if doc.doc_id in ids:
                     problems.append(
                         IngestProblem(str(path), f"its derived doc id '{doc.doc_id}' is already used by {ids[doc.doc_id]}")

@@ -18,7 +18,37 @@ MARKER_RE = re.compile(
     r"^(?:[-–—]\s*)?(?:\d{1,3}[.)]|[A-Za-z][.)]|\((?:\d{1,3}|[A-Za-z]|[ivx]{1,4})\)|[IVXL]{2,6}\.)\s+"
     r"|^[•·▪◦●○■□➢►✓*-]\s+"
 )
-_TERMINAL = tuple(".!?:;\"”’)]")
+
+# "Legal Reference: ..." / "CROSS REF.:" starting a policy's reference block (a label alone, or
+# followed by a colon), and the date lines that end it ("Adopted: ...", "Revised ...").
+REFERENCE_RE = re.compile(r"^(?P<label>(?:legal|cross)\s+ref(?:erence)?s?\.?)\s*(?::\s*(?P<rest>.*))?$", re.IGNORECASE)
+BLOCK_END_RE = re.compile(r"^(?:adopted|approved|revised|dated|amended|reviewed|effective|reaffirmed)\b", re.IGNORECASE)
+
+
+def reference_sections(lines: list[str]) -> list[str]:
+    """A "Legal Reference" / "Cross Reference" block as its own section: the label becomes a
+    heading line ("# Legal Reference") and each reference its own paragraph (blank-line apart),
+    up to the next label or a date line ("Adopted: ..."). Other lines are returned unchanged."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        stripped = line.strip()
+        found = REFERENCE_RE.match(stripped)
+        if found:
+            inside = True
+            out += ["", f"# {found.group('label').strip()}", ""]
+            rest = (found.group("rest") or "").strip()
+            if rest:
+                out += [rest, ""]
+            continue
+        if inside and stripped:
+            if BLOCK_END_RE.match(stripped) and stripped[:1].isupper():
+                inside = False  # the date lines after the block
+            else:
+                out += [stripped, ""]
+                continue
+        out.append(line)
+    return out
 
 
 @dataclass(frozen=True)
@@ -27,6 +57,7 @@ class Page:
 
     text: str
     continues: bool = False
+    note: str = ""  # what a reader should know about this page ("page 3 has no text layer ...")
 
 
 class Unreadable(Exception):
@@ -119,6 +150,12 @@ def load_html_file(path: Path) -> list[Page]:
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
+    for tag in [t for t in soup.find_all(True) if _is_chrome(t)]:
+        if not tag.decomposed:
+            tag.decompose()
+    # a policy site's page: the policy is its <main> (or <article>) when it has one
+    root = next((t for t in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.find("article"))
+                 if t is not None and t.get_text(strip=True)), soup)
     lines: list[str] = []
     current: list[str] = []
 
@@ -142,7 +179,13 @@ def load_html_file(path: Path) -> list[Page]:
                 flush()
                 _walk_list(child, depth)
                 continue
-            if name in _BLOCK_TAGS:
+            if name in _HEADINGS:
+                flush()
+                walk(child, depth)
+                if current:
+                    current[:] = [_heading_line("".join(current), _HEADINGS[name])]
+                flush()
+            elif name in _BLOCK_TAGS:
                 flush()
                 walk(child, depth)
                 flush()
@@ -165,9 +208,44 @@ def load_html_file(path: Path) -> list[Page]:
             flush()
             n += 1
 
-    walk(soup, 0)
+    walk(root, 0)
     flush()
-    return [Page("\n".join(lines))]
+    return [Page("\n".join(reference_sections(lines)))]
+
+
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"})
+_CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:breadcrumbs?|sidebar|side-?nav|menu|navbar|nav|cookies?|consent|skip(?:-?links?)?"
+    r"|share-?(?:tools|bar|buttons|links|this)|social-?(?:links|icons|share|bar|buttons)|footer|masthead"
+    r"|print-?tools|toolbar|search|pagination|related-links)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+
+
+def _is_chrome(tag) -> bool:  # noqa: ANN001 - a bs4 Tag
+    """Site chrome around the policy: navigation roles, hidden parts, and boxes whose class or id
+    names a menu, breadcrumb, sidebar, cookie banner, share bar or footer. Never a box holding the
+    page's main content or its title ("page-wrapper has-sidebar"), nor one named for a topic
+    ("social-media-policy")."""
+    if tag.name in ("main", "article", "body", "html") or tag.attrs is None:
+        return False
+    hidden = tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+    named = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+    if not ((tag.get("role") or "").lower() in _CHROME_ROLES or hidden or (named and _CHROME_WORDS.search(named))):
+        return False
+    return tag.find(["main", "article", "h1"]) is None and tag.find(attrs={"role": "main"}) is None
+
+
+def _heading_line(text: str, level: int) -> str:
+    """A heading element's line: as written when its shape already reads as a heading, else
+    marked "## ..." so the chunker keeps it as one ("Use of personal devices by staff")."""
+    from .chunk import heading_rank  # late: chunk imports ingest, which imports this module
+
+    line = re.sub(r"\s+", " ", text).strip()
+    if not line or heading_rank(line) is not None:
+        return text
+    return f"{'#' * min(level, 3)} {line}"
 
 
 def _list_marker(kind: str, n: int) -> str:
@@ -177,140 +255,12 @@ def _list_marker(kind: str, n: int) -> str:
     return f"{n}."
 
 
-# --------------------------------------------------------------------------- PDF
-def load_pdf_file(path: Path) -> list[Page]:
-    """.pdf: text per page (pypdf), wrapped lines re-joined into one line per paragraph."""
-    import logging
-
-    import pypdf
-    from pypdf.errors import PdfReadError
-
-    # pypdf logs its repairs ("EOF marker not found") as warnings: the one-line refusal below says
-    # what matters, and a CLI must not print a library's log lines
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    if path.stat().st_size == 0:
-        raise Unreadable("is empty")
-    try:
-        reader = pypdf.PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:  # noqa: BLE001 - missing crypto backend, bad key...
-                ok = 0
-            if not ok:
-                raise Unreadable("is encrypted (a password is needed to read it)")
-        pages = list(reader.pages)
-    except Unreadable:
-        raise
-    except (PdfReadError, Exception) as exc:  # noqa: BLE001 - pypdf raises many kinds
-        raise Unreadable(f"is not a readable PDF ({type(exc).__name__})") from exc
-    raws: list[str] = []
-    for number, page in enumerate(pages, start=1):
-        try:
-            raw = page.extract_text(extraction_mode="layout")
-        except Exception:  # noqa: BLE001 - fall back to the plain extractor
-            try:
-                raw = page.extract_text()
-            except Exception as exc:  # noqa: BLE001
-                raise Unreadable(f"is not a readable PDF (page {number}: {type(exc).__name__})") from exc
-        raws.append(raw or "")
-    if not any(r.strip() for r in raws):
-        raise Unreadable("has no extractable text (image-only or empty PDF)")
-    texts: list[Page] = []
-    wrapped = False  # the previous page's last line was cut by the page end
-    last_open = False  # ... or at least does not end a sentence
-    for raw in drop_running_lines(raws):
-        text, ends_full = rebuild_paragraphs(raw)
-        first = text.lstrip().split("\n", 1)[0]
-        continues = (
-            bool(first)
-            and not MARKER_RE.match(first)
-            and (wrapped and not _looks_like_heading_line(first) or last_open and first[:1].islower())
-        )
-        texts.append(Page(text, continues))
-        if text.strip():
-            wrapped = ends_full
-            last_open = ends_open(text.rstrip().rsplit("\n", 1)[-1])
-    return texts
-
-
-def drop_running_lines(pages: list[str], edge: int = 2, share: float = 0.6) -> list[str]:
-    """Remove running headers/footers: a line among the first or last ``edge`` lines of at least
-    ``share`` of the pages (digits ignored, so "Page 2 of 5" matches "Page 3 of 5"). Needs 3+ pages."""
-    if len(pages) < 3:
-        return pages
-
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line).strip().lower())
-
-    def edges(page: str) -> set[str]:
-        lines = [ln for ln in page.splitlines() if ln.strip()]
-        return {key(ln) for ln in lines[:edge] + lines[-edge:]}
-
-    counts: dict[str, int] = {}
-    for page in pages:
-        for k in edges(page):
-            counts[k] = counts.get(k, 0) + 1
-    running = {k for k, n in counts.items() if n >= share * len(pages)}
-    if not running:
-        return pages
-    out = []
-    for page in pages:
-        lines = page.splitlines()
-        idx = [i for i, ln in enumerate(lines) if ln.strip()]
-        at_edge = set(idx[:edge] + idx[-edge:])
-        out.append("\n".join(ln for i, ln in enumerate(lines) if not (i in at_edge and key(ln) in running)))
-    return out
-
-
-_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNORECASE)
-
-
-def rebuild_paragraphs(raw: str) -> tuple[str, bool]:
-    """Join lines a PDF wrapped back into one line per paragraph.
-
-    A line is joined to the next when no blank line lies between them, the next line does not
-    start an item or bullet, and the line is "full" (at least 70% of the page's longest line), i.e.
-    it was wrapped rather than ended, or it ends mid-sentence and the next line starts lower-case.
-    Bare page numbers are dropped. Also returns whether the page's last line was wrapped (full and
-    not ending a sentence), i.e. its paragraph goes on overleaf.
-    """
-    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in raw.splitlines()]
-    lines = ["" if _PAGE_NUMBER_RE.match(ln) else ln for ln in lines]
-    widest = max((len(ln) for ln in lines), default=0)
-    out: list[str] = []
-    joinable = False
-    for ln in lines:
-        if not ln:
-            out.append("")
-            joinable = False
-            continue
-        lower_after_open = bool(out and out[-1]) and ends_open(out[-1]) and ln[:1].islower()
-        if (joinable or lower_after_open) and out and not MARKER_RE.match(ln):
-            out[-1] = f"{out[-1]} {ln}"
-        else:
-            out.append(ln)
-        joinable = len(ln) >= 0.7 * widest and not _looks_like_heading_line(ln)
-    last = next((ln for ln in reversed(lines) if ln), "")
-    full = len(last) >= 0.7 * widest and not _looks_like_heading_line(last)
-    return "\n".join(out), full and ends_open(last)
-
-
-def _looks_like_heading_line(line: str) -> bool:
-    return len(line) < 60 and not line.endswith(_TERMINAL)
-
-
-def ends_open(line: str) -> bool:
-    """True when a line does not end a sentence (a wrapped line, not a paragraph's last)."""
-    return bool(line) and not line.rstrip().endswith(_TERMINAL)
-
-
-# the Word loader lives in loaders_docx (it builds on this module); ``ingest`` joins the two
+# the Word and PDF loaders live in loaders_docx and loaders_pdf (they build on this module);
+# ``ingest`` joins them
 LOADERS: dict[str, Callable[[Path], list[Page]]] = {
     ".txt": load_text_file,
     ".md": load_text_file,
     ".html": load_html_file,
     ".htm": load_html_file,
-    ".pdf": load_pdf_file,
 }
-PAGED = {".pdf"}
+PAGED = {".pdf"}  # the PDF loader lives in loaders_pdf; ``ingest`` joins it

@@ -3,9 +3,11 @@ list numbers and bullets Word shows restored from numbering.xml (python-docx doe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from .loaders import MARKER_RE, Page, Unreadable
+from .loaders import MARKER_RE, Page, Unreadable, reference_sections
+
 
 def load_docx_file(path: Path) -> list[Page]:
     """.docx: one line per paragraph (body paragraphs and table cells, in order), with the list
@@ -26,14 +28,48 @@ def load_docx_file(path: Path) -> list[Page]:
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            for row in block.rows:
-                for cell in row.cells:
-                    lines.extend(p.text for p in cell.paragraphs)
+            lines.extend(_table_lines(block))
             continue
         text = block.text
         marker = numbering.marker(block) if text.strip() else None
-        lines.append(f"{marker} {text}" if marker and not MARKER_RE.match(text) else text)
-    return [Page("\n".join(lines))]
+        if marker and not MARKER_RE.match(text):
+            text = f"{marker} {text}"
+        elif not marker and text.strip():
+            text = _heading(block, text)
+        lines.append(text)
+    return [Page("\n".join(reference_sections(lines)))]
+
+
+def _heading(paragraph, text: str) -> str:  # noqa: ANN001 - a python-docx Paragraph
+    """A paragraph styled "Heading N" (or "Title") that does not look like a heading by its shape
+    ("Use of personal devices by staff") is written "## ..." so the chunker keeps it as one."""
+    from .chunk import heading_rank  # late: chunk imports ingest, which imports this module
+
+    style = paragraph.style
+    name = (style.name or "") if style is not None else ""
+    level = 1 if name == "Title" else int(name.split()[-1]) if re.fullmatch(r"Heading [1-9]", name) else 0
+    if not level or heading_rank(text) is not None:
+        return text
+    return f"{'#' * min(level, 3)} {text.strip()}"
+
+
+def _table_lines(table) -> list[str]:  # noqa: ANN001 - a python-docx Table
+    """One line per table row, its cells joined by " | " (a merged cell once); a one-cell row
+    gives its paragraphs as lines."""
+    lines: list[str] = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell is returned once per grid column it spans
+                continue
+            seen.add(id(cell._tc))
+            cells.append([p.text.strip() for p in cell.paragraphs if p.text.strip()])
+        filled = [c for c in cells if c]
+        if len(filled) == 1:
+            lines.extend(filled[0])
+        elif filled:
+            lines.append(" | ".join(" ".join(c) for c in filled))
+    return lines
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -63,11 +99,18 @@ def _format_number(fmt: str, n: int) -> str:
 
 
 class _WordNumbering:
-    """Computes the list marker Word displays for a paragraph (numbering.xml + running counters)."""
+    """The list marker Word displays for a paragraph, from numbering.xml and running counters.
+
+    As in Word, the counters belong to the abstract list definition: two ``w:num`` instances of
+    one definition continue one numbering, unless an instance restarts a level (``startOverride``)
+    at its first paragraph; a level restarts whenever a higher level is used."""
 
     def __init__(self, document) -> None:  # noqa: ANN001 - a python-docx Document
-        self.levels: dict[str, dict[int, tuple[str, int, str]]] = {}
-        self.counters: dict[str, dict[int, int]] = {}
+        self.levels: dict[str, dict[int, tuple[str, int, str]]] = {}  # numId -> ilvl -> (numFmt, start, lvlText)
+        self.abstract_of: dict[str, str] = {}
+        self.restarts: dict[str, dict[int, int]] = {}  # numId -> ilvl -> startOverride
+        self.counters: dict[str, dict[int, int]] = {}  # abstractNumId -> ilvl -> current value
+        self.started: set[str] = set()
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -80,25 +123,35 @@ class _WordNumbering:
                     _w_val(lvl, "numFmt") or "decimal", int(_w_val(lvl, "start") or 1), _w_val(lvl, "lvlText") or "")
             abstract[definition.get(f"{_W}abstractNumId")] = levels
         for num in root.findall(f"{_W}num"):
-            levels = dict(abstract.get(_w_val(num, "abstractNumId"), {}))
+            num_id, abstract_id = num.get(f"{_W}numId", ""), _w_val(num, "abstractNumId") or ""
+            levels = dict(abstract.get(abstract_id, {}))
             for override in num.findall(f"{_W}lvlOverride"):
                 ilvl, start = int(override.get(f"{_W}ilvl", "0")), _w_val(override, "startOverride")
                 if start is not None and ilvl in levels:
                     levels[ilvl] = (levels[ilvl][0], int(start), levels[ilvl][2])
-            self.levels[num.get(f"{_W}numId", "")] = levels
+                    self.restarts.setdefault(num_id, {})[ilvl] = int(start)
+            self.levels[num_id] = levels
+            self.abstract_of[num_id] = abstract_id
 
     def _num_pr(self, paragraph) -> tuple[str, int] | None:  # noqa: ANN001
+        """(numId, ilvl) from the paragraph, else from its style chain (each part where it is set)."""
+        num_id: str | None = None
+        ilvl: int | None = None
         p_pr = paragraph._p.pPr
-        num_pr = p_pr.numPr if p_pr is not None else None
+        sources = [p_pr.numPr if p_pr is not None else None]
         style = paragraph.style
-        while num_pr is None and style is not None:
+        while style is not None:
             style_ppr = style.element.pPr
-            num_pr = style_ppr.numPr if style_ppr is not None else None
+            sources.append(style_ppr.numPr if style_ppr is not None else None)
             style = style.base_style
-        if num_pr is None or num_pr.numId is None:
-            return None
-        ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
-        return str(num_pr.numId.val), int(ilvl)
+        for num_pr in sources:
+            if num_pr is None:
+                continue
+            if num_id is None and num_pr.numId is not None:
+                num_id = str(num_pr.numId.val)
+            if ilvl is None and num_pr.ilvl is not None:
+                ilvl = int(num_pr.ilvl.val)
+        return None if num_id is None else (num_id, ilvl or 0)
 
     def marker(self, paragraph) -> str | None:  # noqa: ANN001
         found = self._num_pr(paragraph)
@@ -109,7 +162,13 @@ class _WordNumbering:
         if level is None:
             return None
         fmt, start, lvl_text = level
-        counts = self.counters.setdefault(num_id, {})
+        counts = self.counters.setdefault(self.abstract_of.get(num_id, num_id), {})
+        if num_id not in self.started:  # a restarting instance begins its levels again
+            self.started.add(num_id)
+            for restarted, value in self.restarts.get(num_id, {}).items():
+                counts[restarted] = value - 1
+                for deeper in [k for k in counts if k > restarted]:
+                    del counts[deeper]
         counts[ilvl] = counts.get(ilvl, start - 1) + 1
         for deeper in [k for k in counts if k > ilvl]:
             del counts[deeper]
@@ -117,9 +176,21 @@ class _WordNumbering:
             return None
         if fmt == "bullet":
             return "•"
-        value = _format_number(fmt, counts[ilvl])
-        if lvl_text.startswith("("):
-            mark = f"({value})"
-        else:
-            mark = f"{value}{')' if lvl_text.rstrip().endswith(')') else '.'}"
-        return f"- {mark}" if ilvl > 0 else mark
+        return _marker_text(lvl_text, ilvl, _format_number(fmt, counts[ilvl]))
+
+
+def _marker_text(lvl_text: str, ilvl: int, value: str) -> str:
+    """The level's own number with the punctuation its lvlText puts around it ("%1." -> "1.",
+    "(%3)" -> "(i)", "%1.%2." -> "2."), written as the chunker reads list markers: a nested level
+    "- a." / "- i)"."""
+    own = f"%{ilvl + 1}"
+    at = lvl_text.find(own)
+    if at < 0:
+        mark = f"{value}."
+    else:
+        opening = "(" if lvl_text[:at].endswith("(") else ""
+        closing = ")" if lvl_text[at + len(own):].lstrip().startswith(")") else "."
+        mark = f"{opening}{value}{closing}"
+    if ilvl > 0:
+        return f"- {mark.lstrip('(')}"
+    return mark

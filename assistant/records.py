@@ -18,12 +18,12 @@ def meta_from_dict(d: dict[str, Any]) -> DocMeta:
 
 def doc_to_dict(doc: Document) -> dict[str, Any]:
     return {"meta": doc.meta.to_dict(), "text": doc.text, "content_hash": doc.content_hash,
-            "pages": [list(p) for p in doc.pages]}
+            "pages": [list(p) for p in doc.pages], "notes": list(doc.notes)}
 
 
 def doc_from_dict(d: dict[str, Any]) -> Document:
     return Document(meta=meta_from_dict(d["meta"]), text=d["text"], content_hash=d["content_hash"],
-                    pages=tuple(tuple(p) for p in d.get("pages", ())))
+                    pages=tuple(tuple(p) for p in d.get("pages", ())), notes=tuple(d.get("notes", ())))
 
 
 _CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))

@@ -22,6 +22,14 @@ VERDICTS: tuple[str, ...] = (
 NOT_ADDRESSED = "not addressed"
 
 
+def page_label(pages: tuple[int, ...]) -> str:
+    """"p. 3" for one page, "pp. 3-4" for a run of pages, "" for none (a document without pages)."""
+    if not pages:
+        return ""
+    first, last = min(pages), max(pages)
+    return f"p. {first}" if first == last else f"pp. {first}-{last}"
+
+
 @dataclass(frozen=True)
 class DocMeta:
     """What the manifest (or, without an entry, the file itself) says about one document."""
@@ -54,6 +62,7 @@ class Document:
     text: str
     content_hash: str  # sha256 of ``text``
     pages: tuple[tuple[int, int, int], ...] = ()  # (page number from 1, start, end) for PDFs
+    notes: tuple[str, ...] = ()  # what the loader could not read, e.g. "page 3 has no text layer ..."
 
     @property
     def doc_id(self) -> str:
@@ -64,6 +73,10 @@ class Document:
             if start <= offset < end:
                 return number
         return None
+
+    def pages_of(self, start: int, end: int) -> tuple[int, ...]:
+        """The page numbers the text ``[start, end)`` lies on (``()`` for a document without pages)."""
+        return tuple(number for number, s, e in self.pages if s < max(end, start + 1) and start < e)
 
 
 @dataclass(frozen=True)
@@ -80,19 +93,34 @@ class Clause:
     section_path: tuple[str, ...] = ()  # headings above the clause, outermost first
     item: str | None = None  # "8", "A", "b", "bullet 3", None for a plain paragraph
     part: int | None = None  # 1, 2, ... when a long clause was split at sentence boundaries
-    page: int | None = None  # PDF page number (from 1)
+    page: int | None = None  # PDF page number (from 1) where the clause starts
     kind: str = "paragraph"  # "item" | "bullet" | "paragraph"
     context: str = ""  # heading context (and the lead-in sentence of a list) prepended for embedding
     content_hash: str = ""  # sha256 of ``text``
+    page_end: int | None = None  # PDF page number where the clause ends (> ``page`` across a page break)
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """Every page the clause lies on, e.g. (3, 4); () for a document without pages."""
+        if self.page is None:
+            return ()
+        return tuple(range(self.page, (self.page_end or self.page) + 1))
 
     @property
     def embed_text(self) -> str:
         """What is embedded and keyword-indexed: the clause with its heading context."""
         return f"{self.context}\n{self.text}" if self.context else self.text
 
+    @property
+    def page_label(self) -> str:
+        """"p. 3" / "pp. 3-4", "" without pages."""
+        return page_label(self.pages)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["section_path"] = list(self.section_path)
+        d["pages"] = list(self.pages)
+        d["page_label"] = self.page_label
         return d
 
 
@@ -172,9 +200,18 @@ class Citation:
     clause_end: int = -1
     clause_quote: str = ""
     role: str = "deciding"  # "deciding" | "supporting" | "related"
+    pages: tuple[int, ...] = ()  # the PDF page(s) the quote lies on; () for a document without pages
+
+    @property
+    def page_label(self) -> str:
+        """"p. 3" / "pp. 3-4" for the quote, "" without pages."""
+        return page_label(self.pages)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["pages"] = list(self.pages)
+        d["page_label"] = self.page_label
+        return d
 
 
 @dataclass(frozen=True)

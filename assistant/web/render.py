@@ -79,8 +79,17 @@ def render_citation(c: Citation, with_badge: bool = True) -> str:
     mark = badge(c.verdict) if with_badge else ""
     return (
         f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}" data-role="{escape(c.role)}">'
-        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}<cite>{escape(c.label)}</cite></div>{whole}'
+        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}<cite>{escape(c.label)}</cite>'
+        f'{render_page(c)}</div>{whole}'
     )
+
+
+def render_page(c: Citation) -> str:
+    """The quote's page of a PDF when the label (the clause's pages, "pp. 3-4") does not already
+    end with it: "quote on p. 4". Nothing for a document without pages."""
+    if not c.pages or c.label.endswith(c.page_label):
+        return ""
+    return f' <span class="pa-page">(quote on {escape(c.page_label)})</span>'
 
 
 def css_token(value: str) -> str:
