@@ -266,12 +266,15 @@ def eval_command(
         raise SystemExit(code)
 
 
-def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[Any], Any]:
-    """(document, clauses, assistant or None) for a file path, or for an indexed doc id."""
+def _load_side(spec: str, settings: Any, meta: Any = None, assistant: Any = None) -> tuple[Any, list[Any], Any]:
+    """(document, clauses, assistant or None) for a file path, or for a stored version: a doc id or
+    ``<id>@<effective date or version label>``."""
     from assistant.chunk import chunk_document
-    from assistant.ingest import load_document, load_manifest
+    from assistant.ingest import SUPPORTED_SUFFIXES, load_document, load_manifest
 
     path = Path(spec)
+    if not path.is_file() and "@" not in spec and ("/" in spec or path.suffix.lower() in SUPPORTED_SUFFIXES):
+        raise ConfigError(f"{spec} does not exist (give a file, a doc id, or a stored version as ID@YYYY-MM-DD)")
     if path.is_file():
         if meta is None:
             try:
@@ -281,13 +284,15 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
             meta = next((m for k, m in entries.items() if Path(k).name == path.name), None)
         doc = load_document(path, meta)
         return doc, chunk_document(doc), None
-    assistant = _open(settings)
-    return assistant.document(spec), assistant.clauses(spec), assistant
+    assistant = assistant or _open(settings)
+    doc = assistant.document(spec)
+    return doc, assistant.clauses(doc.doc_id), assistant
 
 
 def diff_command(
-    old: Annotated[str, typer.Argument(help="Old version: a file, or the doc id of the indexed version.")],
-    new: Annotated[Path, typer.Argument(help="New version: a file.")],
+    old: Annotated[str, typer.Argument(help="Old version: a file, a doc id, or a stored version as ID@YYYY-MM-DD "
+                                            "(its effective date) or ID@LABEL (its manifest version).")],
+    new: Annotated[str, typer.Argument(help="New version: a file, a doc id, or a stored version (ID@YYYY-MM-DD).")],
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold questions to check (default: eval/gold.jsonl if present).", show_default=False)] = None,
     as_json: JsonOpt = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
@@ -299,10 +304,11 @@ def diff_command(
 
     try:
         settings = _settings(corpus, index, chroma_url)
-        if not new.is_file():
-            raise ConfigError(f"NEW must be a file: {new} does not exist")
-        old_doc, old_clauses, _ = _load_side(old, settings)
-        new_doc, new_clauses, _ = _load_side(str(new), settings, meta=old_doc.meta)
+        old_doc, old_clauses, opened = _load_side(old, settings)
+        new_doc, new_clauses, opened = _load_side(new, settings, meta=old_doc.meta, assistant=opened)
+        if opened is not None and old_doc.meta.policy != new_doc.meta.policy:
+            raise ConfigError(f"{old} and {new} are versions of different policies "
+                              f"({old_doc.meta.policy}, {new_doc.meta.policy}): diff compares two versions of one policy")
         gold_path = gold if gold is not None else (DEFAULT_GOLD if DEFAULT_GOLD.is_file() else None)
         questions = load_gold(gold_path) if gold_path else []
     except AssistantError as exc:
@@ -311,6 +317,9 @@ def diff_command(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    if result.old.get("effective") or result.new.get("effective"):
+        typer.echo(f"{result.doc_id}: version effective {result.old.get('effective') or 'undated'} -> "
+                   f"{result.new.get('effective') or 'undated'}")
     typer.echo(f"{result.doc_id}: {len(result.of('modified'))} modified, {len(result.of('added'))} added, "
           f"{len(result.of('removed'))} removed, {result.unchanged} unchanged")
     if result.verdict_changes:
