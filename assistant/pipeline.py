@@ -81,6 +81,8 @@ class Assistant:
         return cls(settings, embedder, store, llm=llm)
 
     def _build(self) -> None:
+        # policy id -> version views, per day (``_in_force``) and the latest ("latest"), for this load
+        self._views: dict[str, dict[str, Document]] = {}
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings) if self.store.clauses else None
         self.norms: NormIndex | None = None
         self.ruler: Ruler | None = None
@@ -135,7 +137,7 @@ class Assistant:
         if district is None or not str(district).strip() or str(district).strip().lower() == "all":
             return None
         key = str(district).strip()
-        every = latest(self.store.documents) if documents is None else documents
+        every = self._latest() if documents is None else documents
         docs = {d: doc for d, doc in every.items() if allowed is None or d in allowed}
         if key in docs:
             return key
@@ -157,13 +159,28 @@ class Assistant:
 
         docs = self.store.documents
         policies = {docs[k].meta.policy for k in expand_names(allowed, docs)}
-        policies |= {p for p in expand_names(allowed, latest(docs))}
+        policies |= {p for p in expand_names(allowed, self._latest())}
         return policies | {k for k, d in docs.items() if d.meta.policy in policies}
 
     def current(self, as_of: str | date | None = None) -> dict[str, Document]:
         """Policy id -> the version in force on ``as_of`` (YYYY-MM-DD; today when None); a policy
         with no version in force then is left out. Raises ``InvalidQuestion`` for a bad date."""
-        return in_force(self.store.documents, parse_as_of(as_of))
+        return dict(self._in_force(parse_as_of(as_of)))
+
+    def _in_force(self, day: date) -> dict[str, Document]:
+        """``versions.in_force`` for ``day``, computed once per day per index load (a scan of every
+        stored document: 16 ms at 5,000)."""
+        key = day.isoformat()
+        if key not in self._views:
+            if len(self._views) > 64:
+                self._views = {k: v for k, v in self._views.items() if k == "latest"}
+            self._views[key] = in_force(self.store.documents, day)
+        return self._views[key]
+
+    def _latest(self) -> dict[str, Document]:
+        if "latest" not in self._views:
+            self._views["latest"] = latest(self.store.documents)
+        return self._views["latest"]
 
     def _earlier(self, history: Sequence[str]) -> list[str]:
         """The last ten earlier questions that are questions at all: an empty, invisible or too long
@@ -202,7 +219,7 @@ class Assistant:
         # one entry per policy: its version in force on the day (keys: policy ids); scope and the
         # district filter read every policy's latest version, so a policy not in force is named, not unknown
         docs = self.store.documents
-        view, every = in_force(docs, day), latest(docs)
+        view, every = self._in_force(day), self._latest()
         answered = ""
         if history:
             from .followup import district_aliases, resolve
@@ -239,10 +256,11 @@ class Assistant:
         first = versions_of(self.store.documents, policy)[0].meta.effective
         return f"its earliest stored version is effective {first}"
 
-    def _absent_line(self, absent: Sequence[str], day: date) -> str:
-        every = latest(self.store.documents)
-        names = "; ".join(f"{every[p].meta.label_name} ({self._earliest(p)})" for p in absent)
-        return f"Not in force on {day.isoformat()}, so not answered from: {names}."
+    def _absent_line(self, absent: Sequence[str], day: date, shown: int = 5) -> str:
+        every = self._latest()
+        names = "; ".join(f"{every[p].meta.label_name} ({self._earliest(p)})" for p in absent[:shown])
+        more = f"; and {len(absent) - shown:,} more (the answer's not_in_force)" if len(absent) > shown else ""
+        return f"Not in force on {day.isoformat()}, so not answered from: {names}{more}."
 
     def _nothing_in_force(self, asked: Any, absent: Sequence[str], day: date, scope: str) -> Answer:
         summary = f"No policy in scope was in force on {day.isoformat()}. " + self._absent_line(absent, day)

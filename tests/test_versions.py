@@ -264,6 +264,10 @@ def test_a_date_before_any_version_is_said_plainly(versioned):
     early = assistant.ask(FRIEND, as_of="2010-01-01")
     assert early.not_in_force == ("chsd230-5125", "il-board-social-media", "union-1610")
     assert {f.doc_id for f in early.findings} <= {"d207-guidelines", "ia-401-15"}  # undated: in force always
+    none = assistant.ask(FRIEND, scope="chsd230-5125,union-1610", as_of="2010-01-01")
+    assert none.abstained and none.findings == () and none.citations == ()
+    assert none.not_in_force == ("chsd230-5125", "union-1610")
+    assert none.summary.startswith("No policy in scope was in force on 2010-01-01. Not in force on 2010-01-01")
 
 
 @pytest.mark.slow
