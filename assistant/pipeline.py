@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
 import threading
 import time
-from pathlib import Path
+import uuid
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .answer import ExtractiveAnswerer
@@ -159,7 +160,7 @@ class Assistant:
 
         docs = self.store.documents
         policies = {docs[k].meta.policy for k in expand_names(allowed, docs)}
-        policies |= {p for p in expand_names(allowed, self._latest())}
+        policies |= expand_names(allowed, self._latest())  # a policy id whose latest version failed to load
         return policies | {k for k, d in docs.items() if d.meta.policy in policies}
 
     def current(self, as_of: str | date | None = None) -> dict[str, Document]:
@@ -265,8 +266,6 @@ class Assistant:
     def _nothing_in_force(self, asked: Any, absent: Sequence[str], day: date, scope: str) -> Answer:
         summary = f"No policy in scope was in force on {day.isoformat()}. " + self._absent_line(absent, day)
         info = ScopeSummary(name=scope, districts=0, page_size=self.settings.page_size)
-        import uuid
-
         return Answer(question=asked.question, district=None, abstained=True, summary=summary, asked=asked.action,
                       kind=asked.kind, scope=info, answer_id=uuid.uuid4().hex[:16])
 

@@ -178,6 +178,21 @@ def test_manifest_effective_date_and_bad_versions(tmp_path):
     assert [d.doc_id for d in docs if d.meta.policy == "chsd230-5125"] == ["chsd230-5125"]
 
 
+def test_a_newer_version_that_fails_to_load_is_still_the_latest(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED, corpus)
+    add_version_2(corpus)
+    (corpus / V2_FILE).unlink()
+    (corpus / "v2.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    manifest = corpus / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        f'file = "{V2_FILE}"', 'file = "v2.pdf"\neffective = "2026-01-15"'), encoding="utf-8")
+    docs, problems = load_corpus(corpus)
+    assert [p.path for p in problems] == [str(corpus / "v2.pdf")]
+    # version 1 is stored under its dated key: the plain id stays with the (previously stored) version 2
+    assert [d.doc_id for d in docs if d.meta.policy == "chsd230-5125"] == [OLD_KEY]
+
+
 # ---------------------------------------------------------------- through the model, the store and the faces
 def _chsd(answer: Answer):
     return next(f for f in answer.findings + answer.other_districts if f.doc_id.startswith("chsd230-5125"))
