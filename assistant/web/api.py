@@ -170,9 +170,11 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid API key in the X-API-Key header (when keys are configured)."},
-    404: {"model": ErrorBody, "description": "Unknown district, document or clause (or one outside the key's districts)."},
+    404: {"model": ErrorBody, "description": "Unknown district, document or clause (or one outside the key's districts); "
+          "a district with no policy version in force on `as_of`."},
     413: {"model": ErrorBody, "description": "The request body is too large (uploads are refused)."},
-    422: {"model": ErrorBody, "description": "Invalid input: an empty or too long question, an unknown scope or page."},
+    422: {"model": ErrorBody, "description": "Invalid input: an empty or too long question, an unknown scope or page, "
+          "an `as_of` that is not YYYY-MM-DD."},
     429: {"model": ErrorBody, "description": "Over the rate limit; the Retry-After header says when to try again."},
     503: {"model": ErrorBody, "description": "The index is missing, unreadable, or its server unreachable."},
 }
