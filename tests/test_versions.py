@@ -114,6 +114,8 @@ def test_in_force_is_the_latest_effective_on_or_before_the_day():
     with pytest.raises(NotFound, match="No version '2020-01-01' of p: its stored versions are effective 2015-03-26, 2026-01-15"):
         find_version(docs, "p@2020-01-01")
     assert find_version(docs, "zz@2020-01-01") is None and find_version(docs, "zz") is None
+    labelled = {d.doc_id: d for d in (_doc("p@2015-03-26", "2015-03-26", version="1"), _doc("p", "2026-01-15", version="2"))}
+    assert find_version(labelled, "p@1").doc_id == "p@2015-03-26" and find_version(labelled, "p@3/26/2015").doc_id == "p@2015-03-26"
 
 
 def test_keys_latest_keeps_the_plain_id_and_problems_are_named():
@@ -246,6 +248,11 @@ def test_a_new_version_replaces_the_old_one_as_current(versioned):
     assert [(m.doc_id, m.version) for m in assistant.versions("chsd230-5125")] == [(OLD_KEY, "1"), ("chsd230-5125", "2")]
     assert OLD_8 in assistant.clause(f"{OLD_KEY}/{ITEM_8}").text
     assert assistant.document("chsd230-5125@2026-01-15").doc_id == "chsd230-5125"
+    # a tenant's key naming the policy (by id or district name) sees every version of it, and only it
+    for named in (["chsd230-5125"], ["Community High School District 230"]):
+        assert assistant.visible(named) == {"chsd230-5125", OLD_KEY}
+    tenant = assistant.ask(FRIEND, allowed=["chsd230-5125"], as_of="2023-01-01")
+    assert [f.doc_id for f in tenant.findings] == [OLD_KEY] and tenant.not_in_force == ()
 
 
 @pytest.mark.slow
