@@ -311,7 +311,11 @@ def test_diff_between_two_stored_versions(versioned, monkeypatch):
     assert (m["old_clause_id"], m["new_clause_id"]) == (f"{OLD_KEY}/{ITEM_8}", f"chsd230-5125/{ITEM_8}")
     assert m["words"] == [{"op": "replace", "old": OLD_8, "new": NEW_8}] and d["added"] == d["removed"] == []
     assert (d["old"]["effective"], d["new"]["effective"]) == ("2015-03-26", "2026-01-15")
-    # a stored version against a file, and the plain id for the latest, still work
+    text = runner.invoke(app, ["diff", "chsd230-5125@1", "chsd230-5125", *args[:-1]])  # version label, plain id
+    assert text.exit_code == 0 and text.stdout.splitlines()[:2] == [
+        "chsd230-5125: version 1, effective 2015-03-26 -> version 2, effective 2026-01-15",
+        f"chsd230-5125: 1 modified, 0 added, 0 removed, {len(assistant.clauses(OLD_KEY)) - 1} unchanged"]
+    # a stored version against a file still works
     res = runner.invoke(app, ["diff", OLD_KEY, str(settings.corpus / V2_FILE), *args])
     assert res.exit_code == 0 and json.loads(res.stdout)["verdict_changes"] == ["item 8: discouraged -> prohibited"]
     for bad, says in ((["chsd230-5125@2020-01-01", "chsd230-5125"], "No version '2020-01-01' of chsd230-5125"),

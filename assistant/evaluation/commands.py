@@ -318,8 +318,11 @@ def diff_command(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     if result.old.get("effective") or result.new.get("effective"):
-        typer.echo(f"{result.doc_id}: version effective {result.old.get('effective') or 'undated'} -> "
-                   f"{result.new.get('effective') or 'undated'}")
+        def side(v: dict[str, Any]) -> str:
+            label = f"version {v['version']}, " if v.get("version") else ""
+            return f"{label}effective {v.get('effective') or 'undated'}"
+
+        typer.echo(f"{result.doc_id}: {side(result.old)} -> {side(result.new)}")
     typer.echo(f"{result.doc_id}: {len(result.of('modified'))} modified, {len(result.of('added'))} added, "
           f"{len(result.of('removed'))} removed, {result.unchanged} unchanged")
     if result.verdict_changes:
