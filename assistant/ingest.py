@@ -150,7 +150,8 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
             problems.append(
                 IngestProblem(
                     where,
-                    f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]})",
+                    f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]}; "
+                    "for versions of one policy, give every entry of the id a `version` or `effective` date)",
                 )
             )
             continue

@@ -172,6 +172,10 @@ def test_manifest_effective_date_and_bad_versions(tmp_path):
     manifest.write_text(text.replace('version = "2"', 'version = "2"\neffective = "soon"'), encoding="utf-8")
     with pytest.raises(ManifestError, match="invalid 'effective' date 'soon': use YYYY-MM-DD"):
         load_manifest(corpus)
+    # version 1 not marked as a version: the id is still a duplicate, and the message says how to mark it
+    manifest.write_text(text.replace('version = "1"\n', ''), encoding="utf-8")
+    with pytest.raises(ManifestError, match="duplicate doc id 'chsd230-5125'.*give every entry of the id a `version`"):
+        load_manifest(corpus)
     # the same date for both versions: the second is not indexed, and says why
     manifest.write_text(text.replace('version = "2"', 'version = "2"\neffective = "2015-03-26"'), encoding="utf-8")
     docs, problems = load_corpus(corpus)
