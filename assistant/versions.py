@@ -37,8 +37,9 @@ _DATE = (rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}
 _KINDS = r"adopted|approved|revised|amended|dated|effective|reviewed|reaffirmed|updated"
 # a trailer line ("Adopted 12/9/13", "DATED: March 26, 2015", "Date Revised: 2023-08-17"), and in it
 # each "<kind> <date>" pair
-_TRAILER = re.compile(rf"^\s*(?:date\s+)?(?:{_KINDS})\b.*$", re.IGNORECASE | re.MULTILINE)
-_PAIR = re.compile(rf"(?:date\s+)?(?P<kind>{_KINDS})(?:\s+(?:on|date))?\s*[:\-–]?\s*(?P<date>{_DATE})", re.IGNORECASE)
+_TRAILER = re.compile(rf"^\s*(?:(?:date|last|board)\s+)?(?:{_KINDS})\b.*$", re.IGNORECASE | re.MULTILINE)
+_PAIR = re.compile(rf"(?P<kind>{_KINDS})(?:\s+(?:on|date|by\s+(?:the\s+)?board(?:\s+of\s+education)?))?"
+                   rf"\s*[:\-–]?\s*(?P<date>{_DATE})", re.IGNORECASE)
 _NOT_CHANGES = frozenset({"reviewed", "reaffirmed"})  # a review leaves the text as it was
 
 

@@ -81,6 +81,8 @@ def test_text_dates_read_the_adopted_and_revised_lines():
     assert text_dates(chsd) == (("dated", "2015-03-26"),)
     trailer = "Policy text.\nAdopted: 6/12/2001; Revised: Jan. 5, 2020\nDate Reviewed: 14 March 2022\n"
     assert text_dates(trailer) == (("adopted", "2001-06-12"), ("revised", "2020-01-05"), ("reviewed", "2022-03-14"))
+    assert text_dates("Approved by the Board of Education: May 5, 2020\nLast revised - 2024-02-01") == (
+        ("approved", "2020-05-05"), ("revised", "2024-02-01"))
     # a date inside a sentence is not a trailer line
     assert text_dates("Employees hired after 1/1/2020 must complete training.") == ()
 
