@@ -146,17 +146,24 @@ def ask(
     scope: Annotated[Optional[str], typer.Option(
         "--scope", help="Districts to compare: all | district | peers | state:NAME | group:NAME | doc ids (comma).")] = None,
     page: Annotated[int, typer.Option("--page", min=1, help="Page of the other districts' rulings.")] = 1,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", help="Answer from the policy versions in force on this date (YYYY-MM-DD; default today).",
+        show_default=False)] = None,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with verbatim, cited clauses and each district's verdict."""
     settings = make_settings(corpus, index, chroma_url)
     from .pipeline import check_question
+    from .versions import parse_as_of
 
     check_question(question, settings.max_question_chars)  # fail fast, before the model loads
-    answer = open_assistant(settings).ask(question, district=district, scope=scope, page=page)
+    parse_as_of(as_of)
+    answer = open_assistant(settings).ask(question, district=district, scope=scope, page=page, as_of=as_of)
     if as_json:
         emit_json(answer.to_dict())
     else:
+        if as_of:
+            typer.echo(f"As of {answer.as_of}: each district's policy version in force on that date.")
         print_answer(answer)
 
 

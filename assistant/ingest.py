@@ -13,6 +13,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from .loaders_docx import load_docx_file
 from .loaders_pdf import load_pdf_file
 from .timebox import FileReader
 from .types import DocMeta, Document, IngestProblem
+from .versions import assign_keys, dated, effective_from, parse_date
 
 LOADERS = {**_TEXT_LOADERS, ".docx": load_docx_file, ".pdf": load_pdf_file}  # file suffix -> loader
 MANIFEST_NAME = "manifest.toml"
@@ -135,6 +137,7 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
         return _Manifest({}, [IngestProblem(str(path), "'documents' must be a list of [[documents]] tables")], True)
     entries: dict[str, DocMeta] = {}
     seen_ids: dict[str, str] = {}
+    versioned: dict[str, bool] = {}  # id -> every entry so far says which version it is
     problems: list[IngestProblem] = []
     for number, entry in enumerate(docs, start=1):
         try:
@@ -145,17 +148,20 @@ def _read_manifest(corpus_dir: Path) -> _Manifest:
             problems.append(IngestProblem(where, exc.message))
             continue
         where = str(corpus_dir / meta.source_file)
-        if meta.doc_id in seen_ids:
+        marked = bool(meta.version or meta.effective)
+        if meta.doc_id in seen_ids and not (marked and versioned[meta.doc_id]):
             problems.append(
                 IngestProblem(
                     where,
-                    f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]})",
+                    f"duplicate doc id '{meta.doc_id}' in {MANIFEST_NAME} (already used by {seen_ids[meta.doc_id]}; "
+                    "for versions of one policy, give every entry of the id a `version` or `effective` date)",
                 )
             )
             continue
         if meta.source_file in entries:
             problems.append(IngestProblem(where, f"is described twice in {MANIFEST_NAME}"))
             continue
+        versioned[meta.doc_id] = marked and versioned.get(meta.doc_id, True)
         target = corpus_dir / meta.source_file
         if PurePosixPath(meta.source_file).is_absolute() or ".." in PurePosixPath(meta.source_file).parts or (
                 target.exists() and not inside(corpus_dir, target)):
@@ -193,6 +199,16 @@ def _entry_to_meta(entry: Any, number: int) -> DocMeta:
         dates.append((str(d.get("kind", "dated")), str(d["date"])))
     district = entry.get("district")
     named = bool(entry.get("district_named", bool(district)))
+    effective = entry.get("effective")
+    if effective is not None:  # "2026-01-15" (a string) or 2026-01-15 (a TOML date)
+        day = effective if type(effective) is date else parse_date(effective) if isinstance(effective, str) else None
+        if day is None:
+            raise ManifestError(f"{where} ('{doc_id}') has an invalid 'effective' date {effective!r}: use YYYY-MM-DD")
+        effective = day.isoformat()
+    version = entry.get("version")
+    if version is not None and (not isinstance(version, (str, int, float)) or isinstance(version, bool)
+                                or not str(version).strip() or "@" in str(version)):
+        raise ManifestError(f"{where} ('{doc_id}') has an invalid 'version' {version!r}: a short label such as \"2\"")
     return DocMeta(
         doc_id=doc_id,
         title=str(entry.get("title") or doc_id),
@@ -203,6 +219,9 @@ def _entry_to_meta(entry: Any, number: int) -> DocMeta:
         short_name=str(entry.get("short_name") or ""),
         dates=tuple(dates),
         source_file=PurePosixPath(file.strip()).as_posix(),
+        policy_id=doc_id,
+        version=str(version).strip() if version is not None else "",
+        effective=effective,
     )
 
 
@@ -283,7 +302,7 @@ def load_document(path: str | Path, meta: DocMeta | None = None) -> Document:
         raise err from exc
     if meta is None:
         meta = _derived_meta(p, text, p.name)
-    return Document(meta=meta, text=text, content_hash=content_hash(text), pages=pages, notes=notes)
+    return dated(Document(meta=meta, text=text, content_hash=content_hash(text), pages=pages, notes=notes))
 
 
 def _is_document_file(path: Path) -> bool:
@@ -377,5 +396,19 @@ def load_corpus(corpus_dir: str | Path, limits: Limits | None = None,
                     )
                     continue
                 ids[doc.doc_id] = rel
-            docs.append(doc)
-    return docs, problems
+            docs.append(dated(doc))
+    return _versions(root, manifest, docs, problems)
+
+
+def _versions(root: Path, manifest: _Manifest, docs: list[Document],
+              problems: list[IngestProblem]) -> tuple[list[Document], list[IngestProblem]]:
+    """Several versions of one policy: each stored under its own key (``versions.assign_keys``)."""
+    loaded = {d.meta.source_file for d in docs}
+    failed: dict[str, list[str]] = {}  # versions that did not load this time, dated by the manifest
+    for rel, meta in manifest.entries.items():
+        if rel not in loaded and (meta.version or meta.effective):
+            when = meta.effective or effective_from(meta.dates)
+            if when:
+                failed.setdefault(meta.policy, []).append(when)
+    keyed, more = assign_keys(docs, failed, {d.meta.source_file: str(root / d.meta.source_file) for d in docs})
+    return keyed, problems + more

@@ -8,8 +8,10 @@ import dataclasses
 import logging
 import threading
 import time
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from pathlib import Path
-from collections.abc import Collection, Sequence
 from typing import Any
 
 from .answer import ExtractiveAnswerer
@@ -20,7 +22,8 @@ from .indexer import Indexer
 from .retrieve import HybridRetriever
 from .rule import NormIndex, Ruler
 from .store import ClauseStore
-from .types import Answer, Clause, DocMeta, Document, IngestReport
+from .types import Answer, Clause, DocMeta, Document, IngestReport, ScopeSummary
+from .versions import find_version, in_force, latest, parse_as_of, stamp, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,8 @@ class Assistant:
         return cls(settings, embedder, store, llm=llm)
 
     def _build(self) -> None:
+        # policy id -> version views, per day (``_in_force``) and the latest ("latest"), for this load
+        self._views: dict[str, dict[str, Document]] = {}
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings) if self.store.clauses else None
         self.norms: NormIndex | None = None
         self.ruler: Ruler | None = None
@@ -125,13 +130,16 @@ class Assistant:
         return {"documents": len(counts), "clauses": sum(counts.values()), "vector_store": self.store.reachable()}
 
     # -- questions ------------------------------------------------------------------------------
-    def resolve_district(self, district: str | None, allowed: Collection[str] | None = None) -> str | None:
-        """A doc id, or a district/short name naming exactly one document; None for all. With
-        ``allowed`` (an API key's districts), a district outside it is unknown."""
+    def resolve_district(self, district: str | None, allowed: Collection[str] | None = None,
+                         documents: Mapping[str, Document] | None = None) -> str | None:
+        """A policy id, or a district/short name naming exactly one policy; None for all. With
+        ``allowed`` (an API key's districts), a district outside it is unknown. ``documents``: policy
+        id -> document (default: every policy's latest version)."""
         if district is None or not str(district).strip() or str(district).strip().lower() == "all":
             return None
         key = str(district).strip()
-        docs = {d: doc for d, doc in self.store.documents.items() if allowed is None or d in allowed}
+        every = self._latest() if documents is None else documents
+        docs = {d: doc for d, doc in every.items() if allowed is None or d in allowed}
         if key in docs:
             return key
         low = key.lower()
@@ -144,12 +152,36 @@ class Assistant:
         raise NotFound(f"Unknown district '{key}'. Known: {listed}.")
 
     def visible(self, allowed: Collection[str] | None) -> set[str] | None:
-        """The doc ids an API key's district list names (``scope.expand_names``); None: all."""
+        """The policy ids an API key's district list names (``scope.expand_names``) and the stored
+        keys of all their versions; None: all."""
         if allowed is None:
             return None
         from .scope import expand_names
 
-        return expand_names(allowed, self.store.documents)
+        docs = self.store.documents
+        policies = {docs[k].meta.policy for k in expand_names(allowed, docs)}
+        policies |= expand_names(allowed, self._latest())  # a policy id whose latest version failed to load
+        return policies | {k for k, d in docs.items() if d.meta.policy in policies}
+
+    def current(self, as_of: str | date | None = None) -> dict[str, Document]:
+        """Policy id -> the version in force on ``as_of`` (YYYY-MM-DD; today when None); a policy
+        with no version in force then is left out. Raises ``InvalidQuestion`` for a bad date."""
+        return dict(self._in_force(parse_as_of(as_of)))
+
+    def _in_force(self, day: date) -> dict[str, Document]:
+        """``versions.in_force`` for ``day``, computed once per day per index load (a scan of every
+        stored document: 16 ms at 5,000)."""
+        key = day.isoformat()
+        if key not in self._views:
+            if len(self._views) > 64:
+                self._views = {k: v for k, v in self._views.items() if k == "latest"}
+            self._views[key] = in_force(self.store.documents, day)
+        return self._views[key]
+
+    def _latest(self) -> dict[str, Document]:
+        if "latest" not in self._views:
+            self._views["latest"] = latest(self.store.documents)
+        return self._views["latest"]
 
     def _earlier(self, history: Sequence[str]) -> list[str]:
         """The last ten earlier questions that are questions at all: an empty, invisible or too long
@@ -166,13 +198,17 @@ class Assistant:
         return check_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, district: str | None = None, scope: str | None = None, page: int = 1,
-            allowed: Collection[str] | None = None, history: Sequence[str] = ()) -> Answer:
+            allowed: Collection[str] | None = None, history: Sequence[str] = (),
+            as_of: str | date | None = None) -> Answer:
         """Answer for ``district`` (or all) over ``scope`` (``scope.resolve_scope``); ``allowed``:
         the asker's key's districts (doc ids, names, ``state:NAME``), never anything beyond them.
         ``history``: the conversation's earlier questions as answered (oldest first); a follow-up
-        ("what about for coaches?", "and in Union?") is read against the last (``followup.py``)."""
+        ("what about for coaches?", "and in Union?") is read against the last (``followup.py``).
+        ``as_of`` (YYYY-MM-DD, default today): each policy answers from its version in force on that
+        date; a policy with none then is named in ``not_in_force``, never ruled from another version."""
         t0 = time.perf_counter()
         typed = question = self.check_question(question)
+        day = parse_as_of(as_of)
         self.refresh()
         if self.retriever is None:
             from .errors import IndexMissing
@@ -181,29 +217,68 @@ class Assistant:
         from .scope import resolve_scope
 
         visible = self.visible(allowed)
+        # one entry per policy: its version in force on the day (keys: policy ids); scope and the
+        # district filter read every policy's latest version, so a policy not in force is named, not unknown
+        docs = self.store.documents
+        view, every = self._in_force(day), self._latest()
         answered = ""
         if history:
             from .followup import district_aliases, resolve
 
-            seen = self.store.documents if visible is None else {d: v for d, v in self.store.documents.items()
-                                                                  if d in visible}
+            seen = view if visible is None else {d: v for d, v in view.items() if d in visible}
             r = resolve(question, self._earlier(history), district_aliases(seen))
             if r.followup:
                 question = answered = r.question
                 district = r.district or district
-        doc_id = self.resolve_district(district, visible)
+        policy = self.resolve_district(district, visible, every)
+        if policy is not None and policy not in view:
+            raise NotFound(f"{every[policy].meta.label_name} had no version in force on {day.isoformat()}: "
+                           f"{self._earliest(policy)}.")
         s = self.settings
-        chosen = resolve_scope(self.store.documents, doc_id, scope, s.peer_groups, s.compare_all_max, visible)
+        chosen = resolve_scope(every, policy, scope, s.peer_groups, s.compare_all_max, visible)
+        keys = [view[p].doc_id for p in chosen.doc_ids if p in view]
+        absent = tuple(p for p in chosen.doc_ids if p not in view)
         asked = self.retriever.analyse(question)  # the question, analysed once
         assert self.ruler is not None
-        rulings = self.ruler.rule_all(asked, chosen.doc_ids)  # exact, over the norms of the districts in scope
-        answer = self.answerer.answer(asked, None, district=doc_id, rulings=rulings, scope=chosen.name, page=page)
-        return dataclasses.replace(answer, question=typed, answered=answered,
-                                   latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+        if not keys:
+            answer = self._nothing_in_force(asked, absent, day, chosen.name)
+        else:
+            rulings = self.ruler.rule_all(asked, keys)  # exact, over the norms of the versions in force
+            answer = self.answerer.answer(asked, None, district=view[policy].doc_id if policy else None,
+                                          rulings=rulings, scope=chosen.name, page=page)
+            if absent:
+                answer = dataclasses.replace(answer, summary=f"{answer.summary} {self._absent_line(absent, day)}")
+        answer = stamp(answer, docs)  # each citation names its version and effective date
+        return dataclasses.replace(answer, question=typed, answered=answered, as_of=day.isoformat(),
+                                   not_in_force=absent, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+    # -- versions -------------------------------------------------------------------------------
+    def _earliest(self, policy: str) -> str:
+        first = versions_of(self.store.documents, policy)[0].meta.effective
+        return f"its earliest stored version is effective {first}"
+
+    def _absent_line(self, absent: Sequence[str], day: date, shown: int = 5) -> str:
+        every = self._latest()
+        names = "; ".join(f"{every[p].meta.label_name} ({self._earliest(p)})" for p in absent[:shown])
+        more = f"; and {len(absent) - shown:,} more (the answer's not_in_force)" if len(absent) > shown else ""
+        return f"Not in force on {day.isoformat()}, so not answered from: {names}{more}."
+
+    def _nothing_in_force(self, asked: Any, absent: Sequence[str], day: date, scope: str) -> Answer:
+        summary = f"No policy in scope was in force on {day.isoformat()}. " + self._absent_line(absent, day)
+        info = ScopeSummary(name=scope, districts=0, page_size=self.settings.page_size)
+        return Answer(question=asked.question, district=None, abstained=True, summary=summary, asked=asked.action,
+                      kind=asked.kind, scope=info, answer_id=uuid.uuid4().hex[:16])
+
+    def versions(self, policy: str) -> list[DocMeta]:
+        """Every stored version of ``policy`` (a policy id, or any version's key), oldest first."""
+        doc = self.document(policy)
+        return [d.meta for d in versions_of(self.store.documents, doc.meta.policy)]
 
     # -- documents and clauses ------------------------------------------------------------------
-    def documents(self) -> list[DocMeta]:
-        return [d.meta for d in sorted(self.store.documents.values(), key=lambda d: d.doc_id)]
+    def documents(self, as_of: str | date | None = None) -> list[DocMeta]:
+        """One per policy: its version in force on ``as_of`` (today by default); older versions are
+        listed by ``versions`` and read by ``document(key)``."""
+        return [d.meta for d in sorted(self.current(as_of).values(), key=lambda d: d.meta.policy)]
 
     def clause_counts(self) -> dict[str, int]:
         counts = {d: 0 for d in self.store.documents}
@@ -212,14 +287,15 @@ class Assistant:
         return counts
 
     def document(self, doc_id: str) -> Document:
-        try:
-            return self.store.documents[doc_id]
-        except KeyError:
-            raise NotFound(f"No document '{doc_id}'. Known: {', '.join(sorted(self.store.documents))}.") from None
+        """A stored document by key, or a version as ``<policy id>@<effective date or version label>``."""
+        found = find_version(self.store.documents, doc_id)
+        if found is None:
+            raise NotFound(f"No document '{doc_id}'. Known: {', '.join(sorted(self.store.documents))}.")
+        return found
 
     def clauses(self, doc_id: str) -> list[Clause]:
-        self.document(doc_id)
-        return [c for c in self.store.clauses if c.doc_id == doc_id]
+        key = self.document(doc_id).doc_id
+        return [c for c in self.store.clauses if c.doc_id == key]
 
     def clause(self, clause_id: str) -> Clause:
         try:

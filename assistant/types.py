@@ -43,10 +43,20 @@ class DocMeta:
     short_name: str = ""  # used in citation labels, e.g. "CHSD 230 Policy 5.125"
     dates: tuple[tuple[str, str], ...] = ()  # (kind, ISO date), e.g. ("revised", "2023-08-17")
     source_file: str = ""  # path relative to the corpus folder
+    # versions (``versions.py``): the policy id all versions share (the manifest ``id``; "" = doc_id),
+    # the manifest's version label, and the ISO date this version took effect (None: undated, in force always)
+    policy_id: str = ""
+    version: str = ""
+    effective: str | None = None
 
     @property
     def label_name(self) -> str:
         return self.short_name or self.title or self.doc_id
+
+    @property
+    def policy(self) -> str:
+        """The policy id this document is a version of (the stored key of its latest version)."""
+        return self.policy_id or self.doc_id
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -201,6 +211,8 @@ class Citation:
     clause_quote: str = ""
     role: str = "deciding"  # "deciding" | "supporting" | "related"
     pages: tuple[int, ...] = ()  # the PDF page(s) the quote lies on; () for a document without pages
+    version: str = ""  # the cited document's version label (manifest ``version``), "" when none
+    effective: str = ""  # the ISO date the cited version took effect, "" when undated
 
     @property
     def page_label(self) -> str:
@@ -282,6 +294,8 @@ class Answer:
     kind: str = ""  # the kind of question: may | must | do | consequence | define | who | what
     scope: ScopeSummary | None = None  # the districts in scope, their counts by ruling, the page shown
     answered: str = ""  # a follow-up read against the conversation: the question actually answered
+    as_of: str = ""  # the ISO date answered for: each district's version in force on it (``versions.py``)
+    not_in_force: tuple[str, ...] = ()  # policy ids in scope with no version in force on ``as_of``
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -301,6 +315,8 @@ class Answer:
             "backend": self.backend,
             "scope": self.scope.to_dict() if self.scope else None,
             "answered": self.answered or self.question,
+            "as_of": self.as_of,
+            "not_in_force": list(self.not_in_force),
         }
 
 

@@ -28,6 +28,7 @@ from ..chunk import chunk_document
 from ..norms import extract_norms, norm_embed_text
 from ..store import ClauseStore, embed_key
 from ..types import Clause, DocMeta, Document, Norm
+from ..versions import dated
 
 __all__ = ["STATES", "synthetic_documents", "build_synthetic_store", "district_doc_ids", "NOISE_SIGMA"]
 
@@ -68,7 +69,8 @@ def synthetic_documents(seeds: list[Document], n: int) -> Iterator[tuple[int, Do
                 district_named=True, state=STATES[i % len(STATES)], policy_number=f"{(i * 7919 + k) % 9000 + 1000}",
                 short_name=f"SD{i:05d} {m.short_name or m.title}"[:80], dates=m.dates, source_file=f"syn{i:05d}-{k}.txt",
             )
-            yield i, seed, Document(meta=meta, text=text, content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+            # dated: the policy id and effective date an ingest of ``write_corpus`` gives it (``versions.dated``)
+            yield i, seed, dated(Document(meta=meta, text=text, content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest()))
 
 
 def _noisy(rng: np.random.Generator, vec: np.ndarray) -> np.ndarray:

@@ -267,11 +267,14 @@ def eval_command(
 
 
 def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[Any], Any]:
-    """(document, clauses, None) for a file path, or for an indexed doc id (read from the records)."""
+    """(document, clauses, the catalog or None) for a file path, or for a stored version (read from
+    the records): a doc id or ``<id>@<effective date or version label>``."""
     from assistant.chunk import chunk_document
     from assistant.ingest import SUPPORTED_SUFFIXES, load_document, load_manifest
 
     path = Path(spec)
+    if not path.is_file() and "@" not in spec and ("/" in spec or path.suffix.lower() in SUPPORTED_SUFFIXES):
+        raise ConfigError(f"{spec} does not exist (give a file, a doc id, or a stored version as ID@YYYY-MM-DD)")
     if path.is_file():
         if meta is None:
             try:
@@ -284,17 +287,20 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
     if "/" in spec or "\\" in spec or path.suffix.lower() in SUPPORTED_SUFFIXES:  # a path, not a doc id
         raise NotFound(f"File not found: {spec}" + (f" ({spec} is a folder)" if path.is_dir() else ""))
     from assistant.cli import open_catalog  # the records only: no model, no Chroma
+    from assistant.versions import find_version
 
     catalog = open_catalog(settings)
-    if spec not in catalog.documents_by_id:
+    doc = find_version(catalog.documents_by_id, spec)  # raises NotFound naming the stored versions of a policy
+    if doc is None:
         known = ", ".join(sorted(catalog.documents_by_id)[:20])
         raise NotFound(f"'{spec}' is neither a file nor an indexed document id (indexed: {known}).")
-    return catalog.document(spec), catalog.clauses(spec), None
+    return doc, catalog.clauses(doc.doc_id), catalog
 
 
 def diff_command(
-    old: Annotated[str, typer.Argument(help="Old version: a file, or the doc id of the indexed version.")],
-    new: Annotated[Path, typer.Argument(help="New version: a file.")],
+    old: Annotated[str, typer.Argument(help="Old version: a file, a doc id, or a stored version as ID@YYYY-MM-DD "
+                                            "(its effective date) or ID@LABEL (its manifest version).")],
+    new: Annotated[str, typer.Argument(help="New version: a file, a doc id, or a stored version (ID@YYYY-MM-DD).")],
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold questions to check (default: eval/gold.jsonl if present).", show_default=False)] = None,
     as_json: JsonOpt = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, chroma_url: ChromaOpt = None,
@@ -306,10 +312,11 @@ def diff_command(
 
     try:
         settings = _settings(corpus, index, chroma_url)
-        if not new.is_file():
-            raise NotFound(f"File not found: {new} (NEW must be a policy file)")
-        old_doc, old_clauses, _ = _load_side(old, settings)
-        new_doc, new_clauses, _ = _load_side(str(new), settings, meta=old_doc.meta)
+        old_doc, old_clauses, opened = _load_side(old, settings)
+        new_doc, new_clauses, opened_new = _load_side(str(new), settings, meta=old_doc.meta)
+        if (opened or opened_new) is not None and old_doc.meta.policy != new_doc.meta.policy:
+            raise ConfigError(f"{old} and {new} are versions of different policies "
+                              f"({old_doc.meta.policy}, {new_doc.meta.policy}): diff compares two versions of one policy")
         gold_path = gold if gold is not None else (DEFAULT_GOLD if DEFAULT_GOLD.is_file() else None)
         questions = load_gold(gold_path) if gold_path else []
     except AssistantError as exc:
@@ -320,6 +327,12 @@ def diff_command(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    if result.old.get("effective") or result.new.get("effective"):
+        def side(v: dict[str, Any]) -> str:
+            label = f"version {v['version']}, " if v.get("version") else ""
+            return f"{label}effective {v.get('effective') or 'undated'}"
+
+        typer.echo(f"{result.doc_id}: {side(result.old)} -> {side(result.new)}")
     typer.echo(f"{result.doc_id}: {len(result.of('modified'))} modified, {len(result.of('added'))} added, "
           f"{len(result.of('removed'))} removed, {result.unchanged} unchanged")
     if result.verdict_changes:

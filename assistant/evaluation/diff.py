@@ -1,7 +1,8 @@
 """Clause-level diff between two versions of one policy.
 
-Clauses are aligned by ``clause_id`` first (a pair whose texts share less than half their words by
-difflib ratio is unpaired again: a renumbered list should not read as every item rewritten), then the
+Clauses are aligned by ``clause_id`` first (read without the document key, so two stored versions
+``chsd230-5125@2015-03-26/...`` and ``chsd230-5125/...`` pair item by item) (a pair whose texts share less than half
+their words by difflib ratio is unpaired again: a renumbered list should not read as every item rewritten), then the
 remaining ones by text similarity (difflib ratio >= ``SIMILAR``, best pairs first). Paired clauses
 with different text are *modified* (with their word-level changes); the rest are *added* or
 *removed*. Each changed clause carries its verdict before and after (``assistant.verdict.classify``),
@@ -63,6 +64,8 @@ class PolicyDiff:
     changes: list[ClauseChange]
     unchanged: int
     gold_touched: list[dict[str, Any]] = field(default_factory=list)
+    old: dict[str, Any] = field(default_factory=dict)  # which version each side is: doc_id, version, effective
+    new: dict[str, Any] = field(default_factory=dict)
 
     @property
     def warning(self) -> str | None:
@@ -92,6 +95,8 @@ class PolicyDiff:
             "modified": [c.to_dict() for c in self.of("modified")],
             "verdict_changes": self.verdict_changes,
             "gold_touched": self.gold_touched,
+            "old": self.old,
+            "new": self.new,
         }
 
 
@@ -106,14 +111,20 @@ def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
+def local_id(c: Clause) -> str:
+    """The clause id without its document key ("personal-...-use/8"): the same item in two versions."""
+    prefix = f"{c.doc_id}/"
+    return c.clause_id[len(prefix):] if c.clause_id.startswith(prefix) else c.clause_id
+
+
 def align(old: Sequence[Clause], new: Sequence[Clause]) -> tuple[list[tuple[Clause, Clause, float]], list[Clause], list[Clause]]:
     """(pairs with similarity, removed old clauses, added new clauses)."""
-    new_by_id = {c.clause_id: c for c in new}
+    new_by_id = {local_id(c): c for c in new}
     pairs: list[tuple[Clause, Clause, float]] = []
     used_old: set[str] = set()
     used_new: set[str] = set()
     for o in old:
-        n = new_by_id.get(o.clause_id)
+        n = new_by_id.get(local_id(o))
         if n is None:
             continue
         r = 1.0 if o.text == n.text else _ratio(o.text, n.text)
@@ -162,9 +173,15 @@ def diff_documents(
                                     word_changes(o.text, n.text), r))
     changes += [ClauseChange("removed", o, None, old_verdict=classify(o.text).label) for o in removed]
     changes += [ClauseChange("added", None, n, new_verdict=classify(n.text).label) for n in added]
-    result = PolicyDiff(doc_id=new_doc.doc_id, changes=changes, unchanged=unchanged)
+    result = PolicyDiff(doc_id=new_doc.meta.policy, changes=changes, unchanged=unchanged,
+                        old=_side(old_doc), new=_side(new_doc))
     result.gold_touched = touched_gold(gold, old_doc, new_doc, changes)
     return result
+
+
+def _side(doc: Document) -> dict[str, Any]:
+    return {"doc_id": doc.doc_id, "version": doc.meta.version, "effective": doc.meta.effective,
+            "source_file": doc.meta.source_file}
 
 
 def touched_gold(
@@ -172,7 +189,7 @@ def touched_gold(
 ) -> list[dict[str, Any]]:
     """Gold questions with a citation of this policy overlapping a changed or removed old clause,
     or whose quote is not in the new text any more."""
-    doc_ids = {old_doc.doc_id, new_doc.doc_id}
+    doc_ids = {old_doc.doc_id, new_doc.doc_id, old_doc.meta.policy, new_doc.meta.policy}
     changed = [c for c in changes if c.old is not None]
     out: list[dict[str, Any]] = []
     for q in gold:

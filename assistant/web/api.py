@@ -35,6 +35,9 @@ class AskRequest(BaseModel):
         "is read against the last one; the answer's `answered` says what was answered.")
     page: int = Field(1, ge=1, le=100_000, description="Page of the other districts' rulings (page_size per page, "
                       "best rulings first); `scope.pages` in the answer says how many.")
+    as_of: str | None = Field(None, max_length=40, description="Answer from each policy's version in force on this "
+                              "date (YYYY-MM-DD); empty: today. Policies with no version in force then are listed in "
+                              "the answer's `not_in_force`; each citation names its `version` and `effective` date.")
 
 
 class FeedbackRequest(BaseModel):
@@ -62,11 +65,12 @@ def check_question(question: str, settings: Settings) -> str:
 
 
 def ask_and_log(assistant: Any, settings: Settings, question: str, district: str | None, scope: str | None = None,
-                page: int = 1, allowed: list[str] | None = None, history: list[str] | None = None) -> Answer:
+                page: int = 1, allowed: list[str] | None = None, history: list[str] | None = None,
+                as_of: str | None = None) -> Answer:
     """Ask; record abstained questions for the gaps report (never failing the answer)."""
     text = check_question(question, settings)
     answer: Answer = assistant.ask(text, district=district or None, scope=scope, page=page, allowed=allowed,
-                                   history=[h for h in history or [] if h and h.strip()])
+                                   history=[h for h in history or [] if h and h.strip()], as_of=as_of)
     if answer.abstained:
         try:
             assistant.feedback.log_question(text, district or None, answer.answer_id, abstained=True)
@@ -120,7 +124,7 @@ def build_router(assistant: Any, settings: Settings, auth: ApiKeyAuth | None = N
     @router.post("/ask", summary="Answer a question from the district policies")
     def ask(body: AskRequest, key: str | None = Depends(auth)) -> dict[str, Any]:
         return ask_and_log(assistant, settings, body.question, body.district, body.scope, body.page,
-                           allowed=auth.districts(key), history=body.history).to_dict()
+                           allowed=auth.districts(key), history=body.history, as_of=body.as_of).to_dict()
 
     @router.get("/documents", summary="Every document in the index (a tenant's key: its districts only)")
     def documents(key: str | None = Depends(auth)) -> list[dict[str, Any]]:
@@ -166,9 +170,11 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid API key in the X-API-Key header (when keys are configured)."},
-    404: {"model": ErrorBody, "description": "Unknown district, document or clause (or one outside the key's districts)."},
+    404: {"model": ErrorBody, "description": "Unknown district, document or clause (or one outside the key's districts); "
+          "a district with no policy version in force on `as_of`."},
     413: {"model": ErrorBody, "description": "The request body is too large (uploads are refused)."},
-    422: {"model": ErrorBody, "description": "Invalid input: an empty or too long question, an unknown scope or page."},
+    422: {"model": ErrorBody, "description": "Invalid input: an empty or too long question, an unknown scope or page, "
+          "an `as_of` that is not YYYY-MM-DD."},
     429: {"model": ErrorBody, "description": "Over the rate limit; the Retry-After header says when to try again."},
     503: {"model": ErrorBody, "description": "The index is missing, unreadable, or its server unreachable."},
 }
