@@ -103,12 +103,10 @@ class Indexer:
         by_source = {d.meta.source_file: d for d in old_docs.values()}
         sources: dict[str, tuple[int, int]] = {}
 
-        def known(rel: str, meta, stamp: tuple[int, int]) -> Document | None:
+        def known(rel: str, stamp: tuple[int, int]) -> Document | None:
             sources[rel] = stamp
             old = by_source.get(rel)
-            if rebuild or old is None or store.sources.get(rel) != stamp or (meta is not None and old.meta != meta):
-                return None
-            return old
+            return None if rebuild or old is None or store.sources.get(rel) != stamp else old
 
         docs, problems = load_corpus(corpus, self.limits, known=known)
         problems = list(problems)

@@ -329,14 +329,15 @@ def corpus_files(corpus_dir: str | Path, refused: list[IngestProblem] | None = N
 
 
 def load_corpus(corpus_dir: str | Path, limits: Limits | None = None,
-                known: Callable[[str, DocMeta | None, tuple[int, int]], Document | None] | None = None,
+                known: Callable[[str, tuple[int, int]], Document | None] | None = None,
                 ) -> tuple[list[Document], list[IngestProblem]]:
     """Every document of a corpus folder, and one ``IngestProblem`` per file that failed. Only
     regular files inside the folder are read (symbolic links out of it and manifest paths that
     leave it are refused), each within ``limits``.
 
-    ``known(rel_path, manifest_meta, (size, mtime_ns))``: the document already held for a file
-    unchanged since (the indexer's stored one), which is then not read again; None to read it."""
+    ``known(rel_path, (size, mtime_ns))``: the document already held for a file unchanged since
+    (same size and modification time), whose text is then taken instead of reading the file again;
+    None to read it. The manifest still describes it (a changed entry is seen)."""
     root = Path(corpus_dir)
     if not root.is_dir():
         return [], [IngestProblem(str(root), "is not a folder")]
@@ -364,22 +365,22 @@ def load_corpus(corpus_dir: str | Path, limits: Limits | None = None,
                 size, stamp = stat.st_size, (stat.st_size, stat.st_mtime_ns)
             except OSError:
                 size, stamp = 0, None
-            held = known(rel, meta, stamp) if known is not None and stamp is not None else None
-            if held is not None:
-                docs.append(held)
-                ids.setdefault(held.doc_id, rel)
-                continue
-            if size > limits.max_file_bytes:
+            held = known(rel, stamp) if known is not None and stamp is not None else None
+            if held is not None:  # unchanged since read: its stored text, described as a fresh read would be
+                doc = Document(meta=meta or _derived_meta(path, held.text, path.name), text=held.text,
+                               content_hash=held.content_hash, pages=held.pages, notes=held.notes)
+            elif size > limits.max_file_bytes:
                 problems.append(IngestProblem(str(path), (
                     f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (setting POLICY_INGEST_MAX_FILE_BYTES): "
                     "not read")))
                 continue
-            try:
-                # plain text costs its bounded size; parsers (PDF, Word, HTML) get the deadline
-                doc = load_document(path, meta) if path.suffix.lower() in PLAIN else reader.read(path, meta)
-            except IngestError as exc:
-                problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
-                continue
+            else:
+                try:
+                    # plain text costs its bounded size; parsers (PDF, Word, HTML) get the deadline
+                    doc = load_document(path, meta) if path.suffix.lower() in PLAIN else reader.read(path, meta)
+                except IngestError as exc:
+                    problems.append(IngestProblem(str(path), getattr(exc, "reason", exc.message)))
+                    continue
             for note in doc.notes:  # read, but not all of it: said plainly, not silently skipped
                 logging.getLogger(__name__).warning("%s: %s", path, note)
             if len(doc.text) > limits.max_text_chars:
