@@ -20,7 +20,8 @@ from .embed import Embedder
 from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
-from .store import ClauseStore, embed_key, server_alive, unreachable
+from .chroma import server_alive, unreachable
+from .store import ClauseStore, embed_key
 from .types import Clause, Document, IngestProblem, IngestReport, Norm
 
 LOCK_FILE = ".ingest.lock"

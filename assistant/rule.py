@@ -100,12 +100,11 @@ class NormIndex:
         # Messaging"): read at ingest (``analysis.Stems``), tokenised here only for an older index
         ids = list(clauses)
         if stems is not None and stems.aligned(len(ids), len(self.norms)):
-            norm_words = [w.split() for w in stems.norm]
-            context_words = [w.split() for w in stems.clause_context]
+            norm_words, context_words = list(stems.norm), list(stems.clause_context)
         else:
             many = lexical.analyzer.tokens_many  # one call for all: per-call overhead dominated opening
-            norm_words = [list(dict.fromkeys(t)) for t in many([self.text(n) for n in self.norms])]
-            context_words = [list(dict.fromkeys(t)) for t in many([clauses[cid].context for cid in ids])]
+            norm_words = [" ".join(dict.fromkeys(t)) for t in many([self.text(n) for n in self.norms])]
+            context_words = [" ".join(dict.fromkeys(t)) for t in many([clauses[cid].context for cid in ids])]
         # for a condition inside a prohibition ("shall not post ..., including student photos
         # without prior permission"): the words only its reach has, not the rest of the sentence
         self.scope_stems = [set() for _ in self.norms]
@@ -157,13 +156,21 @@ class NormIndex:
         self.doc_df = (indicator @ self.named_rows).tocsc()  # district x stem
         self.doc_norms = np.bincount(self.norm_doc, minlength=len(self.docs)).astype(np.float64)
 
-    def _matrix(self, rows_words: Sequence[Sequence[str]]) -> "sparse.csr_matrix":
-        """Rows of distinct words as a 0/1 CSR matrix over ``self.columns`` (grown as words come)."""
+    def _matrix(self, rows_words: Sequence[str]) -> "sparse.csr_matrix":
+        """Rows of distinct space-separated words as a 0/1 CSR matrix over ``self.columns`` (grown as
+        new words come). One split of all rows joined and one C-level ``map`` over the tokens: the
+        per-word Python loop was most of building the matrices of 213k norms."""
         cols = self.columns
-        flat = [cols.setdefault(t, len(cols)) for words in rows_words for t in words]
+        tokens = " ".join(rows_words).split()
+        for t in dict.fromkeys(tokens):  # the distinct words, in first-seen order
+            if t not in cols:
+                cols[t] = len(cols)
+        flat = np.fromiter(map(cols.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        # words are joined by single spaces (``analysis``): a row's count is its spaces plus one
+        lengths = np.fromiter((w.count(" ") + 1 if w else 0 for w in rows_words), dtype=np.int64, count=len(rows_words))
         indptr = np.zeros(len(rows_words) + 1, dtype=np.int64)
-        np.cumsum([len(w) for w in rows_words], out=indptr[1:])
-        return sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), np.asarray(flat, dtype=np.int64), indptr),
+        np.cumsum(lengths, out=indptr[1:])
+        return sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr),
                                  shape=(len(rows_words), max(1, len(cols))))
 
     def has_any(self, matrix: "sparse.csc_matrix", stems: set[str], rows: np.ndarray,
