@@ -98,18 +98,18 @@ class LexicalIndex:
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.doc_of = np.array([c.doc_id for c in self.clauses], dtype=object)
         if stems is not None and len(stems.clause_embed) == len(self.clauses) and len(stems.clause_own) == len(self.clauses):
-            self._token_lists = [s.split() or ["_empty_"] for s in stems.clause_embed]
+            self._embed = list(stems.clause_embed)  # space-joined; split only when BM25 or the stem sets are asked for
             self._own = list(stems.clause_own)
             words = set(stems.words.split()) if stems.words else surface_words(c.embed_text for c in self.clauses)
         else:
-            self._token_lists = [t or ["_empty_"] for t in self.analyzer.tokens_many([c.embed_text for c in self.clauses])]
+            self._embed = [" ".join(t) for t in self.analyzer.tokens_many([c.embed_text for c in self.clauses])]
             self._own = [" ".join(t) for t in self.analyzer.tokens_many([c.text for c in self.clauses])]
             words = surface_words(c.embed_text for c in self.clauses)
         self._bm25: bm25s.BM25 | None = None
         self._stems: list[set[str]] | None = None
         self._own_stems: list[set[str]] | None = None
         n = max(1, len(self.clauses))
-        df = Counter(chain.from_iterable(set(t) for t in self._token_lists))
+        df = Counter(chain.from_iterable(set(e.split()) for e in self._embed))  # transient: no token lists kept
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         from .expand import SYNONYMS
 
@@ -129,7 +129,7 @@ class LexicalIndex:
     def stems(self) -> list[set[str]]:
         """Each clause's stems (embedded text: the clause with its headings)."""
         if self._stems is None:
-            self._stems = [set(t) for t in self._token_lists]
+            self._stems = [set(e.split()) or {"_empty_"} for e in self._embed]
         return self._stems
 
     @property
@@ -144,7 +144,7 @@ class LexicalIndex:
         if self._bm25 is None:
             self._bm25 = bm25s.BM25()
             if self.clauses:
-                self._bm25.index(self._token_lists, show_progress=False)
+                self._bm25.index([e.split() or ["_empty_"] for e in self._embed], show_progress=False)
         return self._bm25
 
     def correct(self, question: str) -> str:

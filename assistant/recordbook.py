@@ -125,19 +125,19 @@ class RecordBook:
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
             dim = int(meta.get("dim", "0") or 0)
             stamps = dict(con.execute("SELECT doc_id, stamp FROM docs").fetchall())
-            if known is None:
-                rows = con.execute("SELECT doc_id, stamp, record, norm_vectors FROM docs").fetchall()
-            else:
-                wanted = sorted(d for d, st in stamps.items() if known.get(d) != st)
-                rows = []
-                for i in range(0, len(wanted), 500):  # well below SQLite's bound-variable cap
-                    part = wanted[i:i + 500]
-                    rows += con.execute(f"SELECT doc_id, stamp, record, norm_vectors FROM docs WHERE doc_id IN "
-                                        f"({','.join('?' * len(part))})", part).fetchall()
+            wanted = sorted(stamps) if known is None else sorted(d for d, st in stamps.items() if known.get(d) != st)
+            out: dict[str, DocRecord] = {}
+            # row by row, parsed as read: fetching every blob first held the whole file in memory twice
+            for i in range(0, len(wanted), 500):  # well below SQLite's bound-variable cap
+                part = wanted[i:i + 500]
+                for doc_id, stamp, rec, vec in con.execute(
+                        f"SELECT doc_id, stamp, record, norm_vectors FROM docs WHERE doc_id IN ({','.join('?' * len(part))})",
+                        part):
+                    out[doc_id] = DocRecord.parse(rec, vec, dim, stamp)
             con.execute("COMMIT")
         finally:
             con.close()
-        return meta, stamps, {doc_id: DocRecord.parse(rec, vec, dim, stamp) for doc_id, stamp, rec, vec in rows}
+        return meta, stamps, out
 
     def write(self, upsert: Iterable[DocRecord], delete: Iterable[str], meta: Mapping[str, str],
               replace_all: bool = False) -> int:
@@ -253,6 +253,11 @@ def assemble(rows: Mapping[str, DocRecord], dim: int) -> Assembled:
     norms = [n for r in ordered for n in r.norms]
     parts = [r.norm_vectors for r in ordered if len(r.norms)]
     vectors = np.concatenate(parts).astype(np.float32, copy=False) if parts else np.zeros((0, max(dim, 1)), np.float32)
+    at = 0
+    for r in ordered:  # each row's vectors become a view of the one matrix (its own buffer is freed)
+        if len(r.norms):
+            object.__setattr__(r, "norm_vectors", vectors[at:at + len(r.norms)])
+            at += len(r.norms)
     embed_keys: dict[str, str] = {}
     norm_keys: dict[str, str] = {}
     words: set[str] = set()

@@ -274,6 +274,12 @@ class ScopeSummary:
                 "pages": self.pages, "page_size": self.page_size}
 
 
+def _without_clause_text(c: "Citation") -> dict[str, Any]:
+    d = c.to_dict()
+    d["clause_quote"] = ""
+    return d
+
+
 @dataclass(frozen=True)
 class Answer:
     """The one answer type every face renders. ``citations`` is the ranking the eval scores."""
@@ -298,6 +304,7 @@ class Answer:
     not_in_force: tuple[str, ...] = ()  # policy ids in scope with no version in force on ``as_of``
 
     def to_dict(self) -> dict[str, Any]:
+        in_findings = {c.clause_id for f in (*self.findings, *self.other_districts) for c in f.citations if c.clause_quote}
         return {
             "question": self.question,
             "asked": self.asked,
@@ -307,7 +314,8 @@ class Answer:
             "summary": self.summary,
             "findings": [f.to_dict() for f in self.findings],
             "not_addressed": list(self.not_addressed),
-            "citations": [c.to_dict() for c in self.citations],
+            # the whole clause text once: in the finding that cites it, not again in this list
+            "citations": [_without_clause_text(c) if c.clause_id in in_findings else c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
             "other_districts": [f.to_dict() for f in self.other_districts],
             "latency_ms": self.latency_ms,

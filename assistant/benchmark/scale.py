@@ -50,88 +50,112 @@ def _rss_mb() -> float:
 
 
 def run_scale(districts: int, seed_index: Path, chroma_url: str | None = None, workdir: Path | None = None,
-              rounds: int = 3, embedder: Embedder | None = None) -> dict[str, Any]:
+              rounds: int = 3, embedder: Embedder | None = None, fresh_process: bool = True) -> dict[str, Any]:
+    """Build N districts here, then measure the product in a fresh process (``fresh_process``): the
+    RSS and opening figures are a serving process's, not this builder's (which holds every
+    synthetic document it made)."""
     tmp = Path(workdir or tempfile.mkdtemp(prefix="bench-scale-"))
     index, corpus = tmp / "index", tmp / "corpus"
     collection = f"scale{districts}_{int(time.time())}"
-    seed_store = ClauseStore(seed_index).load()
-    seeds = [seed_store.documents[d] for d in sorted(seed_store.documents)]
     out: dict[str, Any] = {"districts": districts}
     try:
+        seed_store = ClauseStore(seed_index).load()
         t = time.perf_counter()
         built = build_synthetic_store(seed_store, districts, ClauseStore(index, chroma_url, collection))
         out["build_s"] = round(time.perf_counter() - t, 2)
         out["clauses"], out["norms"], out["documents"] = built["clauses"], built["norms"], built["documents"]
         write_corpus(built["documents_list"], corpus)
+        del built, seed_store
+        args = (districts, str(seed_index), str(index), str(corpus), chroma_url, collection, str(tmp), rounds)
+        if fresh_process:
+            import multiprocessing
 
-        embedder = embedder or Embedder()
-        settings = Settings(index=index, corpus=corpus, chroma_url=chroma_url, collection=collection,
-                            feedback_db=tmp / "feedback.sqlite3")
-        t = time.perf_counter()
-        a = Assistant.open(settings, embedder=embedder)
-        out["open_s"] = round(time.perf_counter() - t, 2)
-
-        rng = random.Random(0)
-        model = embedder.model
-        for q in QUESTIONS:
-            model.encode(q)
-            a.ask(q)
-        encode, one, ten, everyone, sizes = [], [], [], [], []
-        for r in range(rounds):
-            for q in QUESTIONS:
-                fresh = f"{q} ({r})"  # no query-vector cache: every ask encodes
-                t = time.perf_counter()
-                model.encode(fresh)
-                encode.append((time.perf_counter() - t) * 1000)
-                i = rng.randrange(districts)
-                ids = district_doc_ids(seeds, i)
-                t = time.perf_counter()
-                ans = a.ask(f"{q} ({r}a)", district=ids[0], scope=",".join(ids))
-                one.append((time.perf_counter() - t) * 1000)
-                sizes.append(len(json.dumps(ans.to_dict())))
-                group = [d for k in rng.sample(range(districts), min(10, districts)) for d in district_doc_ids(seeds, k)]
-                t = time.perf_counter()
-                ans = a.ask(f"{q} ({r}b)", scope=",".join(group))
-                ten.append((time.perf_counter() - t) * 1000)
-                sizes.append(len(json.dumps(ans.to_dict())))
-                t = time.perf_counter()
-                ans = a.ask(f"{q} ({r}c)")
-                everyone.append((time.perf_counter() - t) * 1000)
-                sizes.append(len(json.dumps(ans.to_dict())))
-        out["encode_p50_ms"] = round(statistics.median(encode), 2)
-        out["ask_one_p50_ms"] = round(statistics.median(one), 2)
-        out["ask_one_p95_ms"] = round(_pct(one, 0.95), 2)
-        out["ask_ten_p50_ms"] = round(statistics.median(ten), 2)
-        out["ask_all_p50_ms"] = round(statistics.median(everyone), 2)
-        out["answer_bytes_max"] = max(sizes)
-        out.update(_recall(a, seeds, districts, rng))
-        out["rss_mb"] = round(_rss_mb())
-
-        # the corpus files were written after the synthetic index: one ingest records their sizes and
-        # times, as the ingest that built a real index does (every row is rewritten once here)
-        t = time.perf_counter()
-        a.ingest(corpus)
-        out["first_ingest_s"] = round(time.perf_counter() - t, 2)
-        # one changed document, through the real ingest (look at every file, read and chunk what
-        # changed, embed what changed, write its row)
-        target = corpus / built["documents_list"][0].meta.source_file
-        target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not operate drones over "
-                          "district property.\n", encoding="utf-8")
-        t = time.perf_counter()
-        report = a.ingest(corpus)
-        out["reingest_one_doc_s"] = round(time.perf_counter() - t, 2)
-        out["reingest_embedded"] = report.embedded
-        out["reingest_failed"] = len(report.failed)
-        out["store"] = "server" if chroma_url else "embedded"
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                out.update(pool.apply(_measure, args))
+        else:
+            out.update(_measure(*args, embedder=embedder))
         return out
     finally:
         if chroma_url:
             try:
-                ClauseStore(index, chroma_url, collection).drop_stale_collections(keep=set())
+                store = ClauseStore(index, chroma_url, collection)
+                store.drop_stale_collections(keep=set())
+                store.client.delete_collection(f"{collection}_records")
             except Exception:  # noqa: BLE001 - best effort on a shared server
                 pass
         if workdir is None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(districts: int, seed_index: str, index: str, corpus_dir: str, chroma_url: str | None, collection: str,
+             tmp: str, rounds: int, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Open the product on the built index and measure it (run in a fresh process)."""
+    seeds = [d for _, d in sorted(ClauseStore(Path(seed_index)).load().documents.items())]
+    corpus = Path(corpus_dir)
+    out: dict[str, Any] = {}
+    embedder = embedder or Embedder()
+    embedder.model.encode("warm up")
+    out["rss_before_open_mb"] = round(_rss_mb())
+    settings = Settings(index=Path(index), corpus=corpus, chroma_url=chroma_url, collection=collection,
+                        feedback_db=Path(tmp) / "feedback.sqlite3")
+    t = time.perf_counter()
+    a = Assistant.open(settings, embedder=embedder)
+    out["open_s"] = round(time.perf_counter() - t, 2)
+    out["rss_open_mb"] = round(_rss_mb())
+    rng = random.Random(0)
+    model = embedder.model
+    for q in QUESTIONS:
+        model.encode(q)
+        a.ask(q)
+    encode, one, ten, everyone, sizes = [], [], [], [], []
+    for r in range(rounds):
+        for q in QUESTIONS:
+            fresh = f"{q} ({r})"  # no query-vector cache: every ask encodes
+            t = time.perf_counter()
+            model.encode(fresh)
+            encode.append((time.perf_counter() - t) * 1000)
+            i = rng.randrange(districts)
+            ids = district_doc_ids(seeds, i)
+            t = time.perf_counter()
+            ans = a.ask(f"{q} ({r}a)", district=ids[0], scope=",".join(ids))
+            one.append((time.perf_counter() - t) * 1000)
+            sizes.append(len(json.dumps(ans.to_dict())))
+            group = [d for k in rng.sample(range(districts), min(10, districts)) for d in district_doc_ids(seeds, k)]
+            t = time.perf_counter()
+            ans = a.ask(f"{q} ({r}b)", scope=",".join(group))
+            ten.append((time.perf_counter() - t) * 1000)
+            sizes.append(len(json.dumps(ans.to_dict())))
+            t = time.perf_counter()
+            ans = a.ask(f"{q} ({r}c)")
+            everyone.append((time.perf_counter() - t) * 1000)
+            sizes.append(len(json.dumps(ans.to_dict())))
+    out["encode_p50_ms"] = round(statistics.median(encode), 2)
+    out["ask_one_p50_ms"] = round(statistics.median(one), 2)
+    out["ask_one_p95_ms"] = round(_pct(one, 0.95), 2)
+    out["ask_ten_p50_ms"] = round(statistics.median(ten), 2)
+    out["ask_all_p50_ms"] = round(statistics.median(everyone), 2)
+    out["answer_bytes_max"] = max(sizes)
+    out["rss_mb"] = round(_rss_mb())  # the serving process after its asks (no Chroma search on that path)
+    out.update(_recall(a, seeds, districts, rng))
+    out["rss_after_store_search_mb"] = round(_rss_mb())  # + Chroma's own index, loaded by the recall check
+
+    # the corpus files were written after the synthetic index: one ingest records their sizes and
+    # times, as the ingest that built a real index does (every row is rewritten once here)
+    t = time.perf_counter()
+    a.ingest(corpus)
+    out["first_ingest_s"] = round(time.perf_counter() - t, 2)
+    # one changed document, through the real ingest (look at every file, read and chunk what
+    # changed, embed what changed, write its row)
+    target = corpus / a.store.documents[sorted(a.store.documents)[0]].meta.source_file
+    target.write_text(target.read_text(encoding="utf-8") + "\n\nEmployees shall not operate drones over "
+                      "district property.\n", encoding="utf-8")
+    t = time.perf_counter()
+    report = a.ingest(corpus)
+    out["reingest_one_doc_s"] = round(time.perf_counter() - t, 2)
+    out["reingest_embedded"] = report.embedded
+    out["reingest_failed"] = len(report.failed)
+    out["store"] = "server" if chroma_url else "embedded"
+    return out
 
 
 def _recall(a: Assistant, seeds: list, districts: int, rng: random.Random, queries: int = 20) -> dict[str, float]:

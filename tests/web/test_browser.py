@@ -85,7 +85,7 @@ def test_chat_answers_with_verbatim_quotes_and_citations_in_context(page, live, 
     if toggle.count():
         toggle.locator("summary").click()
         whole = toggle.locator("blockquote.pa-clause-text").inner_text()
-        assert any(whole == c["clause_quote"] for c in api["citations"])
+        assert any(whole == c["clause_quote"] for f in api["findings"] for c in f["citations"])
     page.screenshot(path=str(screenshots / "chat-desktop.png"), full_page=True)
 
     # open another citation: the section around it with the exact quote in <mark>
