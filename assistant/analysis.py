@@ -8,40 +8,12 @@ records (``recordbook.py``); a re-ingest reads the words of the changed document
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from .lexical import Analyzer
-from .types import Clause, Norm
+from .types import Clause, Norm, Stems
 
 __all__ = ["Stems", "norm_text", "compute_stems"]
-
-
-@dataclass(frozen=True)
-class Stems:
-    """Stems aligned with the records: ``clause_embed[i]`` (with repeats, BM25 needs counts),
-    ``clause_own[i]`` and ``clause_context[i]`` (unique) belong to ``clauses[i]``; ``norm[j]``
-    (unique) to ``norms[j]``."""
-
-    clause_embed: tuple[str, ...] = ()
-    clause_own: tuple[str, ...] = ()
-    clause_context: tuple[str, ...] = ()
-    norm: tuple[str, ...] = ()
-    words: str = ""  # every distinct lower-case word of the clauses' embedded text (spelling correction)
-
-    def aligned(self, clauses: int, norms: int) -> bool:
-        return (len(self.clause_embed) == len(self.clause_own) == len(self.clause_context) == clauses
-                and len(self.norm) == norms)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"clause_embed": list(self.clause_embed), "clause_own": list(self.clause_own),
-                "clause_context": list(self.clause_context), "norm": list(self.norm), "words": self.words}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Stems":
-        return cls(tuple(d.get("clause_embed", ())), tuple(d.get("clause_own", ())),
-                   tuple(d.get("clause_context", ())), tuple(d.get("norm", ())), str(d.get("words", "")))
 
 
 def norm_text(clause: Clause, norm: Norm) -> str:

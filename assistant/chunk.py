@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from .ingest import slugify
 from .types import Clause, Document, page_label
 
 MAX_CLAUSE_CHARS = 700
@@ -52,6 +52,13 @@ _ABBREVIATIONS = (
     "e.g.", "i.e.", "etc.", "Ill.", "No.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "vs.", "Inc.", "Co.",
     "Admin.", "Stat.", "Sec.", "art.", "Art.",
 )
+
+
+def slugify(value: str) -> str:
+    """Lower-case ASCII slug: "Personal Use/Social Media" -> "personal-use-social-media"."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "doc"
 
 
 @dataclass

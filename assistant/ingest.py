@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from collections.abc import Callable
 from typing import Any
 
+from .chunk import slugify  # ids are the chunker's: a derived doc id is its slug too
 from .errors import IngestError, ManifestError
 from .loaders import LOADERS as _TEXT_LOADERS
 from .loaders import PAGED, Unreadable
@@ -81,13 +82,6 @@ def clean_text(raw: str) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def slugify(value: str) -> str:
-    """Lower-case ASCII slug: "Personal Use/Social Media" -> "personal-use-social-media"."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "doc"
 
 
 # --------------------------------------------------------------------------- manifest

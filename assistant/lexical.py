@@ -9,16 +9,14 @@ import math
 import re
 from collections import Counter
 from itertools import chain
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import bm25s
 import numpy as np
 import Stemmer
 
-from .types import Clause
+from .types import Clause, Stems
 
-if TYPE_CHECKING:
-    from .analysis import Stems
 
 # Words that say nothing about what a question is about, in this domain.
 GENERIC = {
@@ -91,7 +89,7 @@ class LexicalIndex:
     reads the idf and the spelling words only)."""
 
     def __init__(self, clauses: Sequence[Clause], analyzer: Analyzer | None = None,
-                 dictionary: Iterable[str] = (), stems: "Stems | None" = None):
+                 dictionary: Iterable[str] = (), stems: Stems | None = None):
         self.analyzer = analyzer or Analyzer()
         self.clauses = list(clauses)
         self.ids = [c.clause_id for c in self.clauses]

@@ -240,7 +240,7 @@ def _is_chrome(tag) -> bool:  # noqa: ANN001 - a bs4 Tag
 def _heading_line(text: str, level: int) -> str:
     """A heading element's line: as written when its shape already reads as a heading, else
     marked "## ..." so the chunker keeps it as one ("Use of personal devices by staff")."""
-    from .chunk import heading_rank  # late: chunk imports ingest, which imports this module
+    from .chunk import heading_rank
 
     line = re.sub(r"\s+", " ", text).strip()
     if not line or heading_rank(line) is not None:

@@ -43,7 +43,7 @@ def load_docx_file(path: Path) -> list[Page]:
 def _heading(paragraph, text: str) -> str:  # noqa: ANN001 - a python-docx Paragraph
     """A paragraph styled "Heading N" (or "Title") that does not look like a heading by its shape
     ("Use of personal devices by staff") is written "## ..." so the chunker keeps it as one."""
-    from .chunk import heading_rank  # late: chunk imports ingest, which imports this module
+    from .chunk import heading_rank
 
     style = paragraph.style
     name = (style.name or "") if style is not None else ""

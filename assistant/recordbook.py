@@ -20,7 +20,7 @@ import numpy as np
 import orjson
 
 from .records import clause_from_dict, doc_from_dict, doc_to_dict, flat, norm_from_dict
-from .types import Clause, Document, Norm
+from .types import Clause, Document, Norm, Stems
 
 __all__ = ["DocRecord", "RecordBook", "RECORDS_DB"]
 
@@ -246,8 +246,6 @@ class Assembled:
 
 
 def assemble(rows: Mapping[str, DocRecord], dim: int) -> Assembled:
-    from .analysis import Stems
-
     ordered = [rows[d] for d in sorted(rows)]
     clauses = [c for r in ordered for c in r.clauses]
     norms = [n for r in ordered for n in r.norms]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -40,10 +39,8 @@ from .config import Settings
 from .lexical import LexicalIndex
 from .norms import norm_embed_text
 from .reference import load_reference
-from .types import NOT_ADDRESSED, Clause, Norm
+from .types import NOT_ADDRESSED, Clause, Norm, Stems
 
-if TYPE_CHECKING:
-    from .analysis import Stems
 
 __all__ = ["ELIGIBLE", "NormIndex", "Ruler", "Ruling"]
 
@@ -86,7 +83,7 @@ class NormIndex:
     """Every norm of the store with its sentence vector and stems, grouped by document."""
 
     def __init__(self, norms: Sequence[Norm], vectors: np.ndarray | None, clauses: Mapping[str, Clause],
-                 lexical: LexicalIndex, embedder: object | None = None, stems: "Stems | None" = None):
+                 lexical: LexicalIndex, embedder: object | None = None, stems: Stems | None = None):
         self.norms = list(norms)
         self.clauses = clauses
         if vectors is None or len(vectors) != len(self.norms):  # an index written before norms had vectors

@@ -273,8 +273,6 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
     from assistant.ingest import SUPPORTED_SUFFIXES, load_document, load_manifest
 
     path = Path(spec)
-    if not path.is_file() and "@" not in spec and ("/" in spec or path.suffix.lower() in SUPPORTED_SUFFIXES):
-        raise ConfigError(f"{spec} does not exist (give a file, a doc id, or a stored version as ID@YYYY-MM-DD)")
     if path.is_file():
         if meta is None:
             try:
@@ -293,7 +291,8 @@ def _load_side(spec: str, settings: Any, meta: Any = None) -> tuple[Any, list[An
     doc = find_version(catalog.documents_by_id, spec)  # raises NotFound naming the stored versions of a policy
     if doc is None:
         known = ", ".join(sorted(catalog.documents_by_id)[:20])
-        raise NotFound(f"'{spec}' is neither a file nor an indexed document id (indexed: {known}).")
+        raise NotFound(f"No document '{spec}': it is neither a file nor an indexed document id (indexed: {known}; "
+                       "a stored version is ID@YYYY-MM-DD).")
     return doc, catalog.clauses(doc.doc_id), catalog
 
 
