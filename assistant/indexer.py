@@ -41,7 +41,7 @@ class Indexer:
     def _in_place(store: ClauseStore) -> bool:
         """Whether the current collection can take an in-place update (it exists and answers)."""
         try:
-            store.vector_store.client.count()
+            store.collection.count()
             return True
         except IndexMissing:
             return False
@@ -74,7 +74,7 @@ class Indexer:
             # a Chroma server that stops answering mid-ingest: say so; the previous records and
             # collection are untouched (the switch to a new version is the last step)
             if self.store.chroma_url and not server_alive(self.store.chroma_url):
-                self.store._client = self.store._vector_store = None
+                self.store._client = self.store._vector_store = self.store._collection = None
                 raise unreachable(self.store.chroma_url) from None
             raise
         finally:
@@ -170,22 +170,37 @@ class Indexer:
         norms = [n for c in all_clauses
                  for n in (stored_norms.get(c.clause_id, []) if c.doc_id in keep else extract_norms(c))]
         by_id = {c.clause_id: c for c in all_clauses}
-        norm_texts = [norm_embed_text(by_id[n.clause_id], n) for n in norms]
-        norm_keys = {n.norm_id: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in zip(norms, norm_texts)}
-        old_norm_vecs: dict[str, np.ndarray] = {}
-        if not rebuild and store.norm_vectors is not None:
-            for n, vec in zip(store.norms, store.norm_vectors):
-                old_norm_vecs[store.norm_keys.get(n.norm_id, "")] = vec
-        todo = [i for i, n in enumerate(norms) if norm_keys[n.norm_id] not in old_norm_vecs]
-        norm_vectors = np.zeros((len(norms), self.embedder.dim), dtype=np.float32)
+        # a document taken as stored keeps its stored keys and vectors (its texts are the same): only
+        # the changed documents' texts are hashed, and embedded when new
+        kept = keep if not rebuild else set()
+        stored_row = {n.norm_id: i for i, n in enumerate(store.norms)} if kept and store.norm_vectors is not None else {}
+        norm_keys: dict[str, str] = {}
+        norm_texts: dict[int, str] = {}
         for i, n in enumerate(norms):
-            if norm_keys[n.norm_id] in old_norm_vecs:
-                norm_vectors[i] = old_norm_vecs[norm_keys[n.norm_id]]
+            stored_key = store.norm_keys.get(n.norm_id) if n.doc_id in kept and n.norm_id in stored_row else None
+            if stored_key is None:
+                norm_texts[i] = norm_embed_text(by_id[n.clause_id], n)
+                stored_key = hashlib.sha256(norm_texts[i].encode("utf-8")).hexdigest()
+            norm_keys[n.norm_id] = stored_key
+        old_norm_vecs: dict[str, int] = {}  # embed key -> row of the stored norm vectors
+        if not rebuild and store.norm_vectors is not None:
+            for j, n in enumerate(store.norms):
+                old_norm_vecs.setdefault(store.norm_keys.get(n.norm_id, ""), j)
+        norm_vectors = np.zeros((len(norms), self.embedder.dim), dtype=np.float32)
+        todo = []
+        for i, n in enumerate(norms):
+            j = old_norm_vecs.get(norm_keys[n.norm_id])
+            if j is None:
+                todo.append(i)
+            else:
+                norm_vectors[i] = store.norm_vectors[j]  # type: ignore[index]
         if todo:
-            for i, vec in zip(todo, self.embedder.encode([norm_texts[i] for i in todo])):
+            texts = [norm_texts.get(i) or norm_embed_text(by_id[norms[i].clause_id], norms[i]) for i in todo]
+            for i, vec in zip(todo, self.embedder.encode(texts)):
                 norm_vectors[i] = vec
 
-        keys = {c.clause_id: embed_key(c) for c in all_clauses}
+        keys = {c.clause_id: (store.embed_keys.get(c.clause_id) if c.doc_id in kept else None) or embed_key(c)
+                for c in all_clauses}
         pending = store.pending_ids()  # left half-changed by a killed write: never reused as they are
         reuse_ids = [] if rebuild else [cid for cid, k in keys.items()
                                         if store.embed_keys.get(cid) == k and cid not in pending]

@@ -55,6 +55,7 @@ class ClauseStore:
         self.poll_seconds = poll_seconds  # server mode: how often an answering process looks for another's ingest
         self._client: Any = None
         self._vector_store: Any = None
+        self._collection: Any = None  # the active Chroma collection (``collection``)
         self.generation: int | None = None  # the records' generation this store holds (None: not loaded)
         self._rows: dict[str, Any] = {}  # doc id -> recordbook.DocRecord, as last read
         self.collection_name: str | None = None
@@ -158,7 +159,7 @@ class ClauseStore:
         self.norm_vectors = whole.norm_vectors if len(whole.norm_vectors) == len(self.norms) and self.norms else None
         self.stems = whole.stems
         self.sources = whole.sources
-        self._vector_store = None
+        self._vector_store = self._collection = None
 
     def _load_legacy(self) -> "ClauseStore":
         """An index written before records.sqlite3 (one JSON file and a norm vectors file): read
@@ -186,17 +187,17 @@ class ClauseStore:
             vectors = np.load(vec_path)
             if vectors.shape[0] == len(self.norms):
                 self.norm_vectors = vectors.astype(np.float32, copy=False)
-        self._vector_store = None
+        self._vector_store = self._collection = None
         self.generation = -1
         return self
 
     def reachable(self) -> str:
         """"reachable", or why not (a Chroma server down, the collection gone), for /readyz."""
         try:
-            self.vector_store.client.count()
+            self.collection.count()
             return "reachable"
         except Exception as exc:  # noqa: BLE001 - reported, never raised
-            self._vector_store = None
+            self._vector_store = self._collection = None
             if self.chroma_url and not server_alive(self.chroma_url):
                 self._client = None
                 return f"unreachable: the index server at {self.chroma_url} does not answer"
@@ -217,15 +218,15 @@ class ClauseStore:
             return True  # unreadable now: ``load`` says how to fix it
 
     @property
-    def vector_store(self) -> Any:
-        if self._vector_store is None:
-            from llama_index.vector_stores.chroma import ChromaVectorStore
-
+    def collection(self) -> Any:
+        """The active Chroma collection itself (what ingest writes and reads vectors through; no
+        llama-index import, which alone took seconds of a one-document re-ingest)."""
+        if self._collection is None:
             if self.collection_name is None:
                 self.load()
             client = self.client  # outside the try: a server that does not answer is not a missing index
             try:
-                collection = client.get_collection(self.collection_name)
+                self._collection = client.get_collection(self.collection_name)
             except Exception as exc:
                 if self.chroma_url and not server_alive(self.chroma_url):
                     self._client = None
@@ -234,7 +235,15 @@ class ClauseStore:
                     f"The index names Chroma collection '{self.collection_name}', which the store does "
                     f"not hold: run `policy-assistant ingest --rebuild`."
                 ) from exc
-            self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        return self._collection
+
+    @property
+    def vector_store(self) -> Any:
+        """llama-index's ``ChromaVectorStore`` over the collection (the retriever's searches)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
         return self._vector_store
 
     def dense_search(self, vector: np.ndarray, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
@@ -249,7 +258,7 @@ class ClauseStore:
             if not ids:
                 return []
             where = {"policy_doc": {"$in": ids}}
-        collection = self.vector_store.client
+        collection = self.collection
         k = max(1, min(k, len(self.clauses)))
         result = collection.query(query_embeddings=[vector.tolist()], n_results=k, where=where,
                                   include=["distances"])
@@ -262,7 +271,7 @@ class ClauseStore:
         if not clause_ids or self.collection_name is None:
             return {}
         out: dict[str, np.ndarray] = {}
-        collection = self.vector_store.client
+        collection = self.collection
         for i in range(0, len(clause_ids), FETCH_CHUNK):
             got = collection.get(ids=clause_ids[i:i + FETCH_CHUNK], include=["embeddings"])
             out.update((cid, np.asarray(vec, dtype=np.float32)) for cid, vec in zip(got["ids"], got["embeddings"]))
@@ -298,7 +307,7 @@ class ClauseStore:
             return self._write_full(documents, clauses, vectors, embed_keys, on_progress, norms, norm_vectors, norm_keys,
                                     sources)
         name = self.collection_name
-        collection = self.vector_store.client
+        collection = self.collection
         removed = sorted(set(self.by_id) - {c.clause_id for c in clauses})
         todo = [c for c in clauses if c.clause_id in changed]
         self._mark_pending(sorted(changed) + removed)

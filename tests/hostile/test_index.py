@@ -65,7 +65,7 @@ def test_readyz_reports_the_vector_store_and_answers_go_on_without_it(built):
     settings, assistant = built
     state = assistant.check_ready()
     assert state["vector_store"] == "reachable" and state["clauses"] == 140
-    assistant.store._vector_store = None
+    assistant.store._vector_store = assistant.store._collection = None
     assistant.store.collection_name = "policy_clauses_gone"  # as if the collection had vanished
     assert assistant.check_ready()["vector_store"].startswith("unreachable")
     assert not assistant.ask("Can I text a student?").abstained
