@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
 from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
+from assistant.web.embed import FRAME_SCRIPT, install_embed
 from assistant.web.security import (
     API_KEY_HEADER,
     ApiKeyAuth,
@@ -90,6 +91,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     install_docs(app, settings)
     install_error_handlers(app)
     install_health(app, assistant)
+    install_embed(app)
     auth = ApiKeyAuth(settings)
     limiter = RateLimiter(settings.rate_limit, auth=auth)  # one limiter for /api, the chat and /answer
     app.include_router(build_router(assistant, settings, auth, limiter))
@@ -122,7 +124,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         footer_links=["api"],
         run_history=False,
         css=render.CSS,
-        head=_VIEWPORT,
+        head=_VIEWPORT + FRAME_SCRIPT,
         show_error=True,
     )
 

@@ -193,9 +193,17 @@ class ChatUI:
             return ""
         return self.give_feedback(1 if data.liked else -1, "", answer, district)[0]
 
-    def preselect(self, request: gr.Request) -> str:
-        wanted = dict(request.query_params).get("district", "") if request else ""
-        return wanted if wanted in self.names else ALL
+    def preselect(self, request: gr.Request) -> tuple[Any, Any, Any]:
+        """The page's query: ``district=`` preselects a district, ``lock=1`` fixes it (the embed),
+        ``q=`` prefills the question box, ``embed=1`` leaves out the introduction."""
+        query = dict(request.query_params) if request else {}
+        wanted = query.get("district", "")
+        district = wanted if wanted in self.names else ALL
+        locked = query.get("lock", "") in ("1", "true") and district != ALL
+        question = (query.get("q") or "")[: self.settings.max_question_chars]
+        return (gr.update(value=district, interactive=not locked),
+                gr.update(value=question) if question else gr.skip(),
+                gr.update(visible=query.get("embed", "") not in ("1", "true")))
 
     def api_answer(self, question: str, district: str = "", request: gr.Request | None = None) -> dict[str, Any]:
         """Answer a question; returns the Answer JSON (same as POST /api/ask, with the same
@@ -212,7 +220,7 @@ class ChatUI:
     # --- layout ---------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="School policy assistant", analytics_enabled=False) as demo:
-            gr.Markdown(INTRO)
+            intro = gr.Markdown(INTRO, elem_id="pa-intro")
             district = gr.Dropdown(
                 self.choices, value=ALL, label="My district", elem_id="pa-district",
                 info="Answers for this district come first; the others follow.",
@@ -269,7 +277,7 @@ class ChatUI:
                      [thanks, comment], api_visibility="private")
             down.click(lambda c, a, d: self.give_feedback(-1, c, a, d), [comment, last, district],
                        [thanks, comment], api_visibility="private")
-            demo.load(self.preselect, None, district, api_visibility="private")
+            demo.load(self.preselect, None, [district, box, intro], api_visibility="private")
             gr.api(self.api_answer, api_name="answer")
         return demo
 
