@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from assistant.types import NOT_ADDRESSED, Answer, Citation, Clause, Document, Finding
+from assistant.web import markers
+from assistant.web.docpage import clause_href
 
 # Colour + an icon + the word: the verdict is never carried by colour alone.
 VERDICT_STYLE: dict[str, tuple[str, str, str]] = {  # label -> (background, text colour, icon)
@@ -50,6 +52,11 @@ CSS = """
 .pa-table th,.pa-table td{border:1px solid #d0d5db;padding:.3rem .45rem;vertical-align:top;
   text-align:left;color:#1c1f23;background:#fff}
 .pa-table-wrap{overflow-x:auto}
+.pa-marker a,.pa-card a.pa-open,.pa-card a.pa-open cite{color:#1f4fa8}
+.dark .pa-marker a{color:#9cc3ff}
+.pa-marker{font-size:.75em;font-weight:700;margin-left:.1rem}
+.pa-marker a{text-decoration:none;padding:0 .1rem}
+.pa-num{font-weight:700}
 /* the dark scheme's blockquote colour (rgb(244,244,245)) is unreadable on the quote's light grey */
 @media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.8rem}}
 """
@@ -69,7 +76,7 @@ def badge(verdict: str) -> str:
     )
 
 
-def render_citation(c: Citation, with_badge: bool = True) -> str:
+def render_citation(c: Citation, with_badge: bool = True, number: int | None = None) -> str:
     """The quoted sentence(s), the citation label, and the whole clause behind a toggle when the
     quote is only part of it. Only the deciding quote of a ruling carries a verdict badge."""
     whole = ""
@@ -77,9 +84,12 @@ def render_citation(c: Citation, with_badge: bool = True) -> str:
         whole = (f'<details class="pa-whole"><summary>Show the whole clause</summary>'
                  f'<blockquote class="pa-quote pa-clause-text">{text_html(c.clause_quote)}</blockquote></details>')
     mark = badge(c.verdict) if with_badge else ""
+    num = f'<span class="pa-num" aria-label="Source {number}">[{number}]</span> ' if number else ""
+    link = (f'<a class="pa-open" href="{escape(clause_href(c.doc_id, c.clause_id))}" target="_blank" rel="noopener" '
+            f'title="Open this clause in the whole policy"><cite>{escape(c.label)}</cite></a>')
     return (
         f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}" data-role="{escape(c.role)}">'
-        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}<cite>{escape(c.label)}</cite></div>{whole}'
+        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}{num}{link}</div>{whole}'
     )
 
 
@@ -88,7 +98,7 @@ def css_token(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", value)
 
 
-def render_finding(f: Finding) -> str:
+def render_finding(f: Finding, number: int | None = None) -> str:
     """One district's card. A ruling: its badge, the deciding quote first (same verdict), then up
     to two supporting quotes under "Also relevant". Related: no verdict claimed."""
     title = f" — {escape(f.title)}" if f.title else ""
@@ -114,7 +124,7 @@ def render_finding(f: Finding) -> str:
     return (
         f'<div class="pa-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" data-doc-id="{escape(f.doc_id)}" '
         f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{line}'
-        f"{render_citation(first)}{more}</div>"
+        f"{render_citation(first, number=number)}{more}</div>"
     )
 
 
@@ -129,7 +139,7 @@ def render_summary(answer: Answer) -> str:
     if answer.abstained:
         head = "<strong>No policy in the collection answers this question.</strong> "
         return f'{render_answering(answer)}<p class="pa-summary">{head}{text_html(answer.summary)}</p>'
-    return f'{render_answering(answer)}<p class="pa-summary">{text_html(answer.summary)}</p>'
+    return f'{render_answering(answer)}<p class="pa-summary">{markers.summary_html(answer)}</p>'
 
 
 def render_not_addressed(doc_ids: Sequence[str], names: dict[str, str]) -> str:
@@ -158,13 +168,14 @@ def ordered_findings(findings: Iterable[Finding], district: str | None) -> list[
 
 def render_cards(answer: Answer, names: dict[str, str]) -> str:
     """The district cards (rulings first, then related), the not-addressed list and other districts."""
-    parts = [render_finding(f) for f in ordered_findings(answer.findings, answer.district)]
+    nums = markers.numbers(answer)
+    parts = [render_finding(f, nums.get(f.doc_id)) for f in ordered_findings(answer.findings, answer.district)]
     if answer.abstained and not answer.findings:
         parts.append(render_related(answer.related))
     parts.append(render_not_addressed(answer.not_addressed, names))
     if answer.other_districts:
         parts.append('<h4 class="pa-muted">Other districts</h4>')
-        parts.extend(render_finding(f) for f in answer.other_districts)
+        parts.extend(render_finding(f, nums.get(f.doc_id)) for f in answer.other_districts)
     return "".join(parts)
 
 

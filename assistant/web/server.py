@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
 from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
+from assistant.web.docpage import install_doc_page
 from assistant.web.embed import FRAME_SCRIPT, install_embed
 from assistant.web.security import (
     API_KEY_HEADER,
@@ -95,6 +96,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     auth = ApiKeyAuth(settings)
     limiter = RateLimiter(settings.rate_limit, auth=auth)  # one limiter for /api, the chat and /answer
     app.include_router(build_router(assistant, settings, auth, limiter))
+    install_doc_page(app, assistant, settings, auth, limiter)
     origins = settings.cors_origin_list()
     app.add_middleware(
         CORSMiddleware,

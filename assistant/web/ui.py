@@ -12,7 +12,7 @@ import gradio as gr
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.types import Answer, Citation
-from assistant.web import render
+from assistant.web import markers, render
 from assistant.web.api import ask_and_log, check_question
 from assistant.web.security import API_KEY_HEADER, ApiKeyAuth, RateLimiter
 
@@ -124,8 +124,9 @@ class ChatUI:
         history[-1] = {"role": "assistant", "content": head + "</div>"}
         yield self._partial(history, "")
         cards = ""
+        nums = markers.numbers(answer)
         for finding in render.ordered_findings(answer.findings, answer.district):
-            cards += render.render_finding(finding)
+            cards += render.render_finding(finding, nums.get(finding.doc_id))
             history[-1] = {"role": "assistant", "content": head + cards + "</div>"}
             yield self._partial(history, "")
         history[-1] = {"role": "assistant", "content": render.render_answer(answer, self.names)}
