@@ -41,6 +41,8 @@ CSS = """
 .pa-muted{color:#5b6570;font-size:.85rem}
 .pa-ruling{margin:.1rem 0 .3rem 0}
 .pa-whole summary{cursor:pointer;font-size:.8rem;color:#1f4fa8}
+.pa-more summary{cursor:pointer;font-size:.85rem;color:#1f4fa8;margin:.3rem 0}
+.pa-answer .pa-card details.pa-more summary,.pa-answer .pa-card details.pa-whole summary{color:#1f4fa8}
 .pa-related-card{border-style:dashed}
 .pa-context{white-space:pre-wrap;background:#fafbfc;border:1px solid #d0d5db;border-radius:8px;
   padding:.6rem;max-height:26rem;overflow:auto;color:#1c1f23}
@@ -54,11 +56,18 @@ CSS = """
 .pa-table-wrap{overflow-x:auto}
 .pa-marker a,.pa-card a.pa-open,.pa-card a.pa-open cite{color:#1f4fa8}
 .dark .pa-marker a{color:#9cc3ff}
+.dark .gradio-container{--color-accent:#fb923c}
 .pa-marker{font-size:.75em;font-weight:700;margin-left:.1rem}
 .pa-marker a{text-decoration:none;padding:0 .1rem}
 .pa-num{font-weight:700}
 /* the dark scheme's blockquote colour (rgb(244,244,245)) is unreadable on the quote's light grey */
-@media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.8rem}}
+.pa-th{display:none}
+@media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.85rem;border:0}
+  .pa-table,.pa-table tbody,.pa-table tr,.pa-table td,.pa-table caption{display:block;width:100%;box-sizing:border-box}
+  .pa-table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  .pa-table tr{margin:0 0 .6rem 0;border:1px solid #d0d5db;border-radius:8px;overflow:hidden}
+  .pa-table th,.pa-table td{border:0;border-bottom:1px solid #e3e6ea;overflow-wrap:anywhere}
+  .pa-th{display:block;font-weight:700;font-size:.75rem;color:#44505c}}
 """
 
 
@@ -117,9 +126,11 @@ def render_finding(f: Finding, number: int | None = None) -> str:
                 f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4></div>')
     first, rest = f.citations[0], f.citations[1:]
     more = ""
-    if rest:
-        more = ('<p class="pa-muted pa-also">Also relevant:</p>'
-                + "".join(render_citation(c, with_badge=False) for c in rest))
+    if rest:  # behind a toggle: the card shows the district's ruling first (issue 12)
+        n = len(rest)
+        more = (f'<details class="pa-more"><summary class="pa-also">Also relevant: {n} more '
+                f'passage{"s" if n > 1 else ""}</summary>'
+                + "".join(render_citation(c, with_badge=False) for c in rest) + "</details>")
     line = f'<p class="pa-ruling">{text_html(f.summary)}</p>' if f.summary else ""
     return (
         f'<div class="pa-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" data-doc-id="{escape(f.doc_id)}" '
@@ -257,8 +268,12 @@ def render_compare(answer: Answer, names: dict[str, str]) -> str:
         rows.append((names.get(d, d), NOT_ADDRESSED, "", ""))
     if not rows:
         return '<p class="pa-muted">Ask a question to compare districts.</p>'
+    def cell(head: str, value: str) -> str:  # the column's name shows in the cell when the table stacks (phones)
+        return f'<td><span class="pa-th">{head}</span>{value}</td>'
+
     body = "".join(
-        f"<tr><td>{escape(d)}</td><td>{badge(v)}</td><td>{escape(q)}</td><td>{escape(lbl)}</td></tr>"
+        f"<tr>{cell('District', escape(d))}{cell('Verdict', badge(v))}{cell('Quote', escape(q))}"
+        f"{cell('Citation', escape(lbl))}</tr>"
         for d, v, q, lbl in rows
     )
     return (

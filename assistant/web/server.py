@@ -17,9 +17,11 @@ from assistant import __version__
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
+from assistant.web.a11y import A11Y_SCRIPT, FOCUS_CSS
 from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
 from assistant.web.docpage import install_doc_page
 from assistant.web.embed import FRAME_SCRIPT, install_embed
+from assistant.web.theme import build_theme
 from assistant.web.security import (
     API_KEY_HEADER,
     ApiKeyAuth,
@@ -125,8 +127,9 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         root_path=settings.root_path or None,
         footer_links=["api"],
         run_history=False,
-        css=render.CSS,
-        head=_VIEWPORT + FRAME_SCRIPT,
+        css=render.CSS + FOCUS_CSS,
+        theme=build_theme(),
+        head=_VIEWPORT + FRAME_SCRIPT + A11Y_SCRIPT,
         show_error=True,
     )
 
