@@ -37,7 +37,7 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
         backend=d.get("backend", "extractive"), asked=d.get("asked", ""), kind=d.get("kind", ""),
         scope=ScopeSummary(name=scope["name"], districts=scope["districts"], counts=tuple(sorted(scope["counts"].items())),
                            page=scope["page"], pages=scope["pages"], page_size=scope["page_size"]) if scope else None,
-        answered=d.get("answered", ""),
+        answered="" if d.get("answered", "") == d["question"] else d.get("answered", ""),  # to_dict fills it in
     )
 
 

@@ -49,7 +49,9 @@ CSS = """
 .pa-context mark{background:#ffe066;color:#000;padding:0 .1rem}
 .pa-facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.2rem 0 .5rem 0}
 .pa-facts dt{font-weight:600}.pa-facts dd{margin:0}
-.pa-clause h3{margin:.2rem 0}
+.pa-clause{background:#fff;color:#1c1f23;border-radius:8px;padding:.5rem .6rem}
+.pa-clause h3,.pa-clause dt,.pa-clause dd{margin:.2rem 0;color:#1c1f23}
+.pa-clause .pa-cite{color:#44505c}
 .pa-table{border-collapse:collapse;width:100%;font-size:.88rem}
 .pa-table th,.pa-table td{border:1px solid #d0d5db;padding:.3rem .45rem;vertical-align:top;
   text-align:left;color:#1c1f23;background:#fff}
