@@ -174,6 +174,10 @@ def test_iframe_from_an_origin_not_in_frame_ancestors_is_blocked(page, live, tmp
         page.goto(f"http://localhost:{port}/bad.html")
         page.wait_for_load_state("load")
         child = next(f for f in page.frames if f != page.main_frame)
+        for _ in range(100):  # the refused frame commits its error page a moment after the host's load event
+            if child.url:
+                break
+            page.wait_for_timeout(100)
         assert child.url.startswith("chrome-error://"), child.url  # refused by frame-ancestors
 
 
