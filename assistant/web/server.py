@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
 from assistant.web.a11y import A11Y_SCRIPT, FOCUS_CSS
+from assistant.web.admin import install_admin
 from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
 from assistant.web.docpage import install_doc_page
 from assistant.web.embed import FRAME_SCRIPT, install_embed
@@ -99,6 +100,7 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     limiter = RateLimiter(settings.rate_limit, auth=auth)  # one limiter for /api, the chat and /answer
     app.include_router(build_router(assistant, settings, auth, limiter))
     install_doc_page(app, assistant, settings, auth, limiter)
+    install_admin(app, assistant, auth, limiter)
     origins = settings.cors_origin_list()
     app.add_middleware(
         CORSMiddleware,
