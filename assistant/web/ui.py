@@ -53,6 +53,11 @@ _SHOW_NEW_ANSWER = """() => {
   let box = row.parentElement;
   while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
   if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+  // in the embed's iframe the page itself does not scroll (it takes its content's height): ask the
+  // launcher to bring the chat box to the top of its panel
+  const chat = document.querySelector('#pa-chat');
+  if (window.parent !== window && chat)
+    window.parent.postMessage({type: 'policy-assistant:show', top: chat.getBoundingClientRect().top + window.scrollY}, '*');
 }"""
 
 

@@ -70,6 +70,11 @@ def test_the_launcher_opens_the_chat_for_one_district_from_another_origin(browse
             "el => new Promise(r => { const t = setInterval(() => { if (document.documentElement.scrollHeight"
             " <= window.innerHeight + 2) { clearInterval(t); r(); } }, 100); })")
         assert _frame_fits(frame)
+        # the new answer is in view: the launcher scrolled its panel to the chat box (asked by the chat page)
+        page.wait_for_timeout(500)
+        panel = page.locator("#pa-embed-scroll").bounding_box()
+        chat = frame.locator("#pa-chat").bounding_box()
+        assert panel["y"] - 2 <= chat["y"] <= panel["y"] + 40, (panel, chat)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "embed.png"))
         # a height message from anywhere but the chat frame is ignored

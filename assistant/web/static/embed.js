@@ -5,7 +5,8 @@
  *
  * Adds a floating button that opens the chat in an iframe panel. The chat page reports its
  * height (postMessage, checked against the app's origin) and the iframe takes that height, so
- * the panel has one scroll bar. data-question prefills a question (?q=), data-lock fixes the
+ * the panel has one scroll bar; after an answer it asks for the chat box to be scrolled to the
+ * panel's top. data-question prefills a question (?q=), data-lock fixes the
  * district (?lock=1). Escape closes the panel.
  */
 (function () {
@@ -111,9 +112,14 @@
   window.addEventListener("message", function (e) {
     if (!frame || e.origin !== origin || e.source !== frame.contentWindow) return;
     var msg = e.data;
-    if (!msg || msg.type !== "policy-assistant:height") return;
-    var h = Math.round(Number(msg.height));
-    if (h >= 100 && h <= 50000) frame.style.height = h + "px";
+    if (!msg) return;
+    if (msg.type === "policy-assistant:height") {
+      var h = Math.round(Number(msg.height));
+      if (h >= 100 && h <= 50000) frame.style.height = h + "px";
+    } else if (msg.type === "policy-assistant:show") { /* a new answer: the chat box to the panel's top */
+      var top = Math.round(Number(msg.top));
+      if (top >= 0 && top <= 50000) scroller.scrollTop = frame.offsetTop - scroller.offsetTop + top - 8;
+    }
   });
   document.body.appendChild(panel);
   document.body.appendChild(button);
