@@ -53,6 +53,10 @@ _SHOW_NEW_ANSWER = """() => {
   let box = row.parentElement;
   while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
   if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+  // and the page itself: the chat's new answer on screen (the follow-up buttons appearing under the
+  // chat must not leave it above the window)
+  const top = row.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 120) window.scrollBy(0, top - 48);
   // in the embed's iframe the page itself does not scroll (it takes its content's height): ask the
   // launcher to bring the chat box to the top of its panel
   const chat = document.querySelector('#pa-chat');
@@ -136,24 +140,26 @@ class ChatUI:
                                  history=earlier)
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
-            yield self._partial(history, "")
+            yield self._partial(history)
             raise _said(exc.message) from exc
         head = f'<div class="pa-answer">{render.render_summary(answer)}'
         history[-1] = {"role": "assistant", "content": head + "</div>"}
-        yield self._partial(history, "")
+        yield self._partial(history)
         cards = ""
         nums = markers.numbers(answer)
         for finding in render.ordered_findings(answer.findings, answer.district):
             cards += render.render_finding(finding, nums.get(finding.doc_id))
             history[-1] = {"role": "assistant", "content": head + cards + "</div>"}
-            yield self._partial(history, "")
+            yield self._partial(history)
         history[-1] = {"role": "assistant", "content": render.render_answer(answer, self.names)}
         answers[len(history) - 1] = answer
         yield self._final(history, answer, answers)
 
-    def _partial(self, history: History, box: str) -> tuple[Any, ...]:
+    def _partial(self, history: History, box: Any = None) -> tuple[Any, ...]:
+        """The chat so far; the question box is emptied once, when the question is taken (``box=""``),
+        and left alone after, so a next question typed while this answer streams is not wiped."""
         skip = gr.skip()
-        return (list(history), box) + (skip,) * (len(self.OUTPUTS) - 2)
+        return (list(history), skip if box is None else box) + (skip,) * (len(self.OUTPUTS) - 2)
 
     # the outputs of every answering handler, in this order
     OUTPUTS = ("chatbot", "box", "last", "pick", "compare", "context", "copy", "thanks", "answers",
@@ -172,7 +178,7 @@ class ChatUI:
         first = cites[0] if cites else None
         return (
             list(history),
-            "",
+            gr.skip(),  # the box was emptied when the question was taken (see _partial)
             answer,
             gr.update(choices=choices, value=first.clause_id if first else None),
             render.render_compare(answer, self.names),
