@@ -131,3 +131,23 @@ def test_nothing_scrolls_sideways_at_390_px_and_the_compare_table_stacks(browser
         page.screenshot(path=str(SCREENSHOTS / "compare-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_document_and_admin_pages_fit_390_px_and_show_focus(browser, live, web_assistant):
+    clause = web_assistant.clauses("il-board-social-media")[5].clause_id
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        for path in (f"/doc/il-board-social-media#{clause}", "/admin"):
+            page.goto(live.url + path)
+            page.wait_for_load_state()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        page.goto(f"{live.url}/doc/il-board-social-media#{clause}")
+        page.locator(":target").wait_for()
+        page.locator("#share-copy").focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # keyboard focus: the ring shows
+        assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+        assert page.evaluate("() => document.activeElement.id") == "share-copy"
+    finally:
+        context.close()

@@ -85,3 +85,23 @@ def test_the_rest_of_the_page_has_enough_contrast(browser, live, scheme):
         assert not low, low[:6]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_document_and_admin_pages_have_enough_contrast(browser, live, scheme, web_assistant):
+    clause = web_assistant.clauses("chsd230-5125")[3].clause_id
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        low = []
+        page.goto(f"{live.url}/doc/chsd230-5125#{clause}")
+        page.locator(":target").wait_for()
+        measured = page.evaluate(_MEASURE, "body *")
+        assert any(m["text"] == page.locator(":target").inner_text()[:40] for m in measured)  # the highlight too
+        low += [m for m in measured if m["ratio"] < 4.5]
+        page.goto(f"{live.url}/admin")
+        page.get_by_text("Type the API key").wait_for()
+        low += [m for m in page.evaluate(_MEASURE, "body *") if m["ratio"] < 4.5]
+        assert not low, low[:6]
+    finally:
+        context.close()
