@@ -102,3 +102,20 @@ def test_markers_in_the_summary_open_the_clause_highlighted_in_its_policy(browse
         doc_page.screenshot(path="test-output/screenshots/doc-page.png")
     finally:
         context.close()
+
+
+def test_markers_only_where_the_ruling_line_is_in_the_summary(web_assistant):
+    import dataclasses
+
+    from assistant.web import markers
+
+    answer = web_assistant.ask(TIKTOK)
+    html = markers.summary_html(answer)
+    rulings = [f for f in answer.findings if f.rules]
+    assert html.count('class="pa-marker"') == len(rulings)
+    for n, f in enumerate(rulings, 1):
+        assert f'href="doc/{f.doc_id}#' in html and f">[{n}]</a>" in html
+    # a summary written otherwise (an LLM's, say) gets no marker rather than a wrong one; it stays escaped
+    other = dataclasses.replace(answer, summary="It depends <b>on</b> the district.")
+    assert markers.summary_html(other) == "It depends &lt;b&gt;on&lt;/b&gt; the district."
+    assert markers.summary_html(dataclasses.replace(answer, findings=())) == markers._text_html(answer.summary)
