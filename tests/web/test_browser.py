@@ -117,6 +117,10 @@ def test_switch_district_and_feedback(page, live, web_settings, screenshots):
     page.wait_for_function(
         "() => { const a = [...document.querySelectorAll('#pa-chat .pa-answer')].pop();"
         " return a && a.querySelector('.pa-card')?.classList.contains('pa-doc-union-1610'); }")
+    # the re-answer streams card by card: read the cards once it is done (a busy machine raced this)
+    page.wait_for_function("() => !document.querySelector('#pa-chat .pending, #pa-chat .generating')")
+    page.wait_for_function("() => [...document.querySelectorAll('#pa-chat .pa-answer')].pop()"
+                           "?.querySelectorAll('.pa-card').length > 1")
     assert _cards(page)[0] == "union-1610"
     assert page.locator("#pa-chat .pa-answer").count() == 1  # re-answered in place
 
