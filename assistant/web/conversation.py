@@ -4,6 +4,7 @@ server. On load the chat is rebuilt from the stored answers, rendered (and escap
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from assistant.types import Answer, Citation, Finding, ScopeSummary
@@ -11,6 +12,14 @@ from assistant.web import render
 
 STORAGE_KEY = "policy-assistant-conversation"
 MAX_TURNS = 20
+
+
+def storage_secret(settings: Any) -> str:
+    """The key Gradio's BrowserState encrypts the kept conversation with. Gradio draws a random one
+    per process, so a server restart made every kept conversation unreadable (dropped with a console
+    error); this one is stable per index. The browser holds it anyway (it decrypts in the page), so
+    it protects nothing a random one would: the conversation is the person's own."""
+    return hashlib.sha256(f"policy-assistant-conversation:{settings.index}".encode()).hexdigest()[:32]
 
 
 def _citation(d: dict[str, Any]) -> Citation:

@@ -323,7 +323,8 @@ class ChatUI:
                         '<p class="pa-muted">Ask a question to compare districts.</p>',
                         label="Districts compared", elem_id="pa-compare",
                     )
-            saved = gr.BrowserState([], storage_key=conversation.STORAGE_KEY)
+            saved = gr.BrowserState([], storage_key=conversation.STORAGE_KEY,
+                                    secret=conversation.storage_secret(self.settings))
             outputs = [chatbot, box, last, pick, compare, context, copy, thanks, answers, *suggest, export, saved]
             for trigger in (box.submit, ask.click):
                 trigger(self.respond, [box, chatbot, district, answers], outputs,

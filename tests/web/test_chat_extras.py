@@ -179,3 +179,35 @@ def test_each_districts_extra_citations_are_behind_a_toggle(browser, live):
             assert shown.all_inner_texts() == [c["quote"] for c in cites]
     finally:
         context.close()
+
+
+def _server_on(app, port):
+    from tests.web.conftest import LiveServer
+
+    server = LiveServer(app)
+    server.port, server.url = port, f"http://127.0.0.1:{port}"
+    server.server.config.port = port
+    return server
+
+
+@pytest.mark.browser
+def test_the_kept_conversation_survives_a_server_restart(browser, web_assistant, web_settings):
+    from assistant.web.server import create_app
+    from tests.web.conftest import free_port
+
+    port = free_port()  # the same origin before and after (localStorage is per origin)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    try:
+        with _server_on(create_app(web_assistant, web_settings), port) as first:
+            page.goto(first.url)
+            page.locator("#pa-question textarea").fill(TIKTOK)
+            page.locator("#pa-ask").click()
+            page.locator(".pa-suggest:visible").first.wait_for()
+        with _server_on(create_app(web_assistant, web_settings), port) as second:  # a new process's app
+            page.goto(second.url)
+            page.locator("#pa-chat .pa-answer .pa-card").first.wait_for()
+            assert page.locator("#pa-chat .pa-answer").count() == 1
+    finally:
+        context.close()
