@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, NotFound
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -26,6 +26,15 @@ CREATE TABLE IF NOT EXISTS feedback (
     rating INTEGER NOT NULL,
     comment TEXT NOT NULL DEFAULT '',
     abstained INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS flags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    feedback_id INTEGER NOT NULL UNIQUE,
+    question TEXT NOT NULL,
+    district TEXT,
+    answer_id TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -139,6 +148,30 @@ class FeedbackStore:
         d["verdicts"] = json.loads(d["verdicts"] or "[]")
         d["abstained"] = bool(d["abstained"])
         return d
+
+    def flag(self, feedback_id: int, note: str = "") -> int:
+        """Flag a rated answer as out of scope: the assistant answered a question it should have
+        declined (the admin page). Flagging the same row again updates its note; returns the flag id."""
+        with self._lock:
+            conn = self._connect()
+            row = conn.execute("SELECT * FROM feedback WHERE id = ?", (int(feedback_id),)).fetchone()
+            if row is None:
+                raise NotFound(f"No feedback row {feedback_id}.")
+            if row["abstained"]:
+                raise FeedbackError("That answer already declined the question; only answered questions can be "
+                                    "flagged as out of scope.")
+            conn.execute(
+                "INSERT INTO flags (created, feedback_id, question, district, answer_id, note) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(feedback_id) DO UPDATE SET note = excluded.note",
+                (_now(), int(feedback_id), row["question"], row["district"], row["answer_id"], (note or "")[:2000]),
+            )
+            conn.commit()
+            found = conn.execute("SELECT id FROM flags WHERE feedback_id = ?", (int(feedback_id),)).fetchone()
+            return int(found["id"])
+
+    def flags(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Answers flagged as out of scope, oldest first."""
+        return [dict(r) for r in self._select("flags", since)]
 
     def close(self) -> None:
         with self._lock:

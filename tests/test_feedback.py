@@ -57,3 +57,22 @@ def test_since_filters(tmp_path):
 def test_rating_must_be_plus_or_minus_one(tmp_path, rating):
     with pytest.raises(FeedbackError):
         FeedbackStore(tmp_path / "fb.sqlite3").add("q", None, "a", [], rating)
+
+
+def test_flags_an_answered_row_once_and_keeps_the_latest_note(tmp_path):
+    from assistant.errors import NotFound
+    from assistant.feedback import FeedbackError, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    answered = store.add("can i sell lesson plans?", "union-1610", "a1", ["permitted"], 1)
+    declined = store.add("dress code?", None, "a2", [], -1, abstained=True)
+    first = store.flag(answered, "not a conduct question")
+    assert store.flag(answered, "out of scope: sales") == first  # the same row: one flag, note updated
+    assert [(f["feedback_id"], f["question"], f["district"], f["note"]) for f in store.flags()] == [
+        (answered, "can i sell lesson plans?", "union-1610", "out of scope: sales")]
+    with pytest.raises(FeedbackError, match="already declined"):
+        store.flag(declined)
+    with pytest.raises(NotFound):
+        store.flag(999)
+    store.close()
+    assert len(FeedbackStore(tmp_path / "fb.sqlite3").flags()) == 1  # kept on disk

@@ -23,7 +23,7 @@ class GapItem:
     question: str
     district: str | None
     created: str
-    reason: str  # "abstained" | "rated down"
+    reason: str  # "abstained" | "rated down" | "answered, out of scope"
     comment: str = ""
 
 
@@ -71,7 +71,8 @@ def parse_since(value: str | None) -> datetime | None:
 
 
 def collect(store: Any, since: datetime | None = None) -> list[GapItem]:
-    """Abstained questions and rated-down answers (one item per answer id)."""
+    """Abstained questions, rated-down answers (one item per answer id) and answers flagged as out of
+    scope on the admin page."""
     items: list[GapItem] = []
     seen: set[str] = set()
     for row in store.list(since):
@@ -80,6 +81,9 @@ def collect(store: Any, since: datetime | None = None) -> list[GapItem]:
                                  row.get("comment") or ""))
             if row["answer_id"]:
                 seen.add(row["answer_id"])
+    for row in store.flags(since) if hasattr(store, "flags") else []:  # flagged on the admin page
+        items.append(GapItem(row["question"], row["district"], row["created"], "answered, out of scope",
+                             row.get("note") or ""))
     for row in store.questions(since):
         if row["abstained"] and not (row["answer_id"] and row["answer_id"] in seen):
             items.append(GapItem(row["question"], row["district"], row["created"], "abstained"))

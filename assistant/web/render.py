@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from assistant.types import NOT_ADDRESSED, Answer, Citation, Clause, Document, Finding
+from assistant.web import markers
+from assistant.web.docpage import clause_href
 
 # Colour + an icon + the word: the verdict is never carried by colour alone.
 VERDICT_STYLE: dict[str, tuple[str, str, str]] = {  # label -> (background, text colour, icon)
@@ -39,19 +41,35 @@ CSS = """
 .pa-muted{color:#5b6570;font-size:.85rem}
 .pa-ruling{margin:.1rem 0 .3rem 0}
 .pa-whole summary{cursor:pointer;font-size:.8rem;color:#1f4fa8}
+.pa-more summary{cursor:pointer;font-size:.85rem;color:#1f4fa8;margin:.3rem 0}
+.pa-answer .pa-card details.pa-more summary,.pa-answer .pa-card details.pa-whole summary{color:#1f4fa8}
 .pa-related-card{border-style:dashed}
 .pa-context{white-space:pre-wrap;background:#fafbfc;border:1px solid #d0d5db;border-radius:8px;
   padding:.6rem;max-height:26rem;overflow:auto;color:#1c1f23}
 .pa-context mark{background:#ffe066;color:#000;padding:0 .1rem}
 .pa-facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.2rem 0 .5rem 0}
 .pa-facts dt{font-weight:600}.pa-facts dd{margin:0}
-.pa-clause h3{margin:.2rem 0}
+.pa-clause{background:#fff;color:#1c1f23;border-radius:8px;padding:.5rem .6rem}
+.pa-clause h3,.pa-clause dt,.pa-clause dd{margin:.2rem 0;color:#1c1f23}
+.pa-clause .pa-cite{color:#44505c}
 .pa-table{border-collapse:collapse;width:100%;font-size:.88rem}
 .pa-table th,.pa-table td{border:1px solid #d0d5db;padding:.3rem .45rem;vertical-align:top;
   text-align:left;color:#1c1f23;background:#fff}
 .pa-table-wrap{overflow-x:auto}
+.pa-marker a,.pa-card a.pa-open,.pa-card a.pa-open cite{color:#1f4fa8}
+.dark .pa-marker a{color:#9cc3ff}
+.dark .gradio-container{--color-accent:#fb923c}
+.pa-marker{font-size:.75em;font-weight:700;margin-left:.1rem}
+.pa-marker a{text-decoration:none;padding:0 .1rem}
+.pa-num{font-weight:700}
 /* the dark scheme's blockquote colour (rgb(244,244,245)) is unreadable on the quote's light grey */
-@media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.8rem}}
+.pa-th{display:none}
+@media (max-width:640px){.pa-card{padding:.5rem}.pa-table{font-size:.85rem;border:0}
+  .pa-table,.pa-table tbody,.pa-table tr,.pa-table td,.pa-table caption{display:block;width:100%;box-sizing:border-box}
+  .pa-table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  .pa-table tr{margin:0 0 .6rem 0;border:1px solid #d0d5db;border-radius:8px;overflow:hidden}
+  .pa-table th,.pa-table td{border:0;border-bottom:1px solid #e3e6ea;overflow-wrap:anywhere}
+  .pa-th{display:block;font-weight:700;font-size:.75rem;color:#44505c}}
 """
 
 
@@ -69,7 +87,7 @@ def badge(verdict: str) -> str:
     )
 
 
-def render_citation(c: Citation, with_badge: bool = True) -> str:
+def render_citation(c: Citation, with_badge: bool = True, number: int | None = None) -> str:
     """The quoted sentence(s), the citation label, and the whole clause behind a toggle when the
     quote is only part of it. Only the deciding quote of a ruling carries a verdict badge."""
     whole = ""
@@ -77,10 +95,12 @@ def render_citation(c: Citation, with_badge: bool = True) -> str:
         whole = (f'<details class="pa-whole"><summary>Show the whole clause</summary>'
                  f'<blockquote class="pa-quote pa-clause-text">{text_html(c.clause_quote)}</blockquote></details>')
     mark = badge(c.verdict) if with_badge else ""
+    num = f'<span class="pa-num" aria-label="Source {number}">[{number}]</span> ' if number else ""
+    link = (f'<a class="pa-open" href="{escape(clause_href(c.doc_id, c.clause_id))}" target="_blank" rel="noopener" '
+            f'title="Open this clause in the whole policy"><cite>{escape(c.label)}</cite></a>')
     return (
         f'<blockquote class="pa-quote" data-clause-id="{escape(c.clause_id)}" data-role="{escape(c.role)}">'
-        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}<cite>{escape(c.label)}</cite>'
-        f'{render_page(c)}</div>{whole}'
+        f'{text_html(c.quote)}</blockquote><div class="pa-cite">{mark}{num}{link}{render_page(c)}</div>{whole}'
     )
 
 
@@ -97,7 +117,7 @@ def css_token(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", value)
 
 
-def render_finding(f: Finding) -> str:
+def render_finding(f: Finding, number: int | None = None) -> str:
     """One district's card. A ruling: its badge, the deciding quote first (same verdict), then up
     to two supporting quotes under "Also relevant". Related: no verdict claimed."""
     title = f" — {escape(f.title)}" if f.title else ""
@@ -116,14 +136,16 @@ def render_finding(f: Finding) -> str:
                 f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4></div>')
     first, rest = f.citations[0], f.citations[1:]
     more = ""
-    if rest:
-        more = ('<p class="pa-muted pa-also">Also relevant:</p>'
-                + "".join(render_citation(c, with_badge=False) for c in rest))
+    if rest:  # behind a toggle: the card shows the district's ruling first (issue 12)
+        n = len(rest)
+        more = (f'<details class="pa-more"><summary class="pa-also">Also relevant: {n} more '
+                f'passage{"s" if n > 1 else ""}</summary>'
+                + "".join(render_citation(c, with_badge=False) for c in rest) + "</details>")
     line = f'<p class="pa-ruling">{text_html(f.summary)}</p>' if f.summary else ""
     return (
         f'<div class="pa-card pa-doc-{css_token(f.doc_id)} pa-status-{status}" data-doc-id="{escape(f.doc_id)}" '
         f'data-status="{escape(f.status)}"><h4>{badge(f.verdict)}{escape(f.district)}{title}</h4>{line}'
-        f"{render_citation(first)}{more}</div>"
+        f"{render_citation(first, number=number)}{more}</div>"
     )
 
 
@@ -138,7 +160,7 @@ def render_summary(answer: Answer) -> str:
     if answer.abstained:
         head = "<strong>No policy in the collection answers this question.</strong> "
         return f'{render_answering(answer)}<p class="pa-summary">{head}{text_html(answer.summary)}</p>'
-    return f'{render_answering(answer)}<p class="pa-summary">{text_html(answer.summary)}</p>'
+    return f'{render_answering(answer)}<p class="pa-summary">{markers.summary_html(answer)}</p>'
 
 
 def render_not_addressed(doc_ids: Sequence[str], names: dict[str, str]) -> str:
@@ -167,13 +189,14 @@ def ordered_findings(findings: Iterable[Finding], district: str | None) -> list[
 
 def render_cards(answer: Answer, names: dict[str, str]) -> str:
     """The district cards (rulings first, then related), the not-addressed list and other districts."""
-    parts = [render_finding(f) for f in ordered_findings(answer.findings, answer.district)]
+    nums = markers.numbers(answer)
+    parts = [render_finding(f, nums.get(f.doc_id)) for f in ordered_findings(answer.findings, answer.district)]
     if answer.abstained and not answer.findings:
         parts.append(render_related(answer.related))
     parts.append(render_not_addressed(answer.not_addressed, names))
     if answer.other_districts:
         parts.append('<h4 class="pa-muted">Other districts</h4>')
-        parts.extend(render_finding(f) for f in answer.other_districts)
+        parts.extend(render_finding(f, nums.get(f.doc_id)) for f in answer.other_districts)
     return "".join(parts)
 
 
@@ -255,8 +278,12 @@ def render_compare(answer: Answer, names: dict[str, str]) -> str:
         rows.append((names.get(d, d), NOT_ADDRESSED, "", ""))
     if not rows:
         return '<p class="pa-muted">Ask a question to compare districts.</p>'
+    def cell(head: str, value: str) -> str:  # the column's name shows in the cell when the table stacks (phones)
+        return f'<td><span class="pa-th">{head}</span>{value}</td>'
+
     body = "".join(
-        f"<tr><td>{escape(d)}</td><td>{badge(v)}</td><td>{escape(q)}</td><td>{escape(lbl)}</td></tr>"
+        f"<tr>{cell('District', escape(d))}{cell('Verdict', badge(v))}{cell('Quote', escape(q))}"
+        f"{cell('Citation', escape(lbl))}</tr>"
         for d, v, q, lbl in rows
     )
     return (

@@ -17,7 +17,12 @@ from assistant import __version__
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.web import render
+from assistant.web.a11y import A11Y_SCRIPT, FOCUS_CSS
+from assistant.web.admin import install_admin
 from assistant.web.api import ERROR_RESPONSES, build_router, install_docs, install_error_handlers, install_health
+from assistant.web.docpage import install_doc_page
+from assistant.web.embed import FRAME_SCRIPT, install_embed
+from assistant.web.theme import build_theme
 from assistant.web.security import (
     API_KEY_HEADER,
     ApiKeyAuth,
@@ -90,9 +95,12 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
     install_docs(app, settings)
     install_error_handlers(app)
     install_health(app, assistant)
+    install_embed(app)
     auth = ApiKeyAuth(settings)
     limiter = RateLimiter(settings.rate_limit, auth=auth)  # one limiter for /api, the chat and /answer
     app.include_router(build_router(assistant, settings, auth, limiter))
+    install_doc_page(app, assistant, settings, auth, limiter)
+    install_admin(app, assistant, auth, limiter)
     origins = settings.cors_origin_list()
     app.add_middleware(
         CORSMiddleware,
@@ -121,8 +129,9 @@ def create_app(assistant: Any, settings: Settings) -> FastAPI:
         root_path=settings.root_path or None,
         footer_links=["api"],
         run_history=False,
-        css=render.CSS,
-        head=_VIEWPORT,
+        css=render.CSS + FOCUS_CSS,
+        theme=build_theme(),
+        head=_VIEWPORT + FRAME_SCRIPT + A11Y_SCRIPT,
         show_error=True,
     )
 

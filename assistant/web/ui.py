@@ -12,7 +12,9 @@ import gradio as gr
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.types import Answer, Citation
-from assistant.web import render
+from assistant.web import conversation, markers, render
+from assistant.web.export import answer_markdown
+from assistant.web.suggest import suggestions
 from assistant.web.api import ask_and_log, check_question
 from assistant.web.security import API_KEY_HEADER, ApiKeyAuth, RateLimiter
 
@@ -33,6 +35,7 @@ INTRO = (
 )
 
 History = list[dict[str, Any]]
+SUGGESTIONS = 3  # follow-up buttons under an answer
 
 
 def _said(message: str) -> gr.Error:
@@ -50,7 +53,26 @@ _SHOW_NEW_ANSWER = """() => {
   let box = row.parentElement;
   while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
   if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+  // and the page itself: the chat's new answer on screen (the follow-up buttons appearing under the
+  // chat must not leave it above the window)
+  const top = row.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 120) window.scrollBy(0, top - 48);
+  // in the embed's iframe the page itself does not scroll (it takes its content's height): ask the
+  // launcher to bring the chat box to the top of its panel
+  const chat = document.querySelector('#pa-chat');
+  if (window.parent !== window && chat)
+    window.parent.postMessage({type: 'policy-assistant:show', top: chat.getBoundingClientRect().top + window.scrollY}, '*');
 }"""
+
+
+_FOCUS_QUESTION = """() => { const t = document.querySelector('#pa-question textarea');
+  if (t) { t.focus(); t.setSelectionRange(t.value.length, t.value.length); } }"""
+
+# "Download as Markdown": a file made in the browser from the export box (nothing stored on the server)
+_DOWNLOAD = """(text) => { if (!text) return;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], {type: 'text/markdown'}));
+  a.download = 'policy-answer.md'; document.body.appendChild(a); a.click(); a.remove(); }"""
 
 
 class ChatUI:
@@ -118,23 +140,35 @@ class ChatUI:
                                  history=earlier)
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": f"<p>{escape(exc.message)}</p>"}
-            yield self._partial(history, "")
+            yield self._partial(history)
             raise _said(exc.message) from exc
         head = f'<div class="pa-answer">{render.render_summary(answer)}'
         history[-1] = {"role": "assistant", "content": head + "</div>"}
-        yield self._partial(history, "")
+        yield self._partial(history)
         cards = ""
+        nums = markers.numbers(answer)
         for finding in render.ordered_findings(answer.findings, answer.district):
-            cards += render.render_finding(finding)
+            cards += render.render_finding(finding, nums.get(finding.doc_id))
             history[-1] = {"role": "assistant", "content": head + cards + "</div>"}
-            yield self._partial(history, "")
+            yield self._partial(history)
         history[-1] = {"role": "assistant", "content": render.render_answer(answer, self.names)}
         answers[len(history) - 1] = answer
         yield self._final(history, answer, answers)
 
-    def _partial(self, history: History, box: str) -> tuple[Any, ...]:
+    def _partial(self, history: History, box: Any = None) -> tuple[Any, ...]:
+        """The chat so far; the question box is emptied once, when the question is taken (``box=""``),
+        and left alone after, so a next question typed while this answer streams is not wiped."""
         skip = gr.skip()
-        return (list(history), box, skip, skip, skip, skip, skip, skip, skip)
+        return (list(history), skip if box is None else box) + (skip,) * (len(self.OUTPUTS) - 2)
+
+    # the outputs of every answering handler, in this order
+    OUTPUTS = ("chatbot", "box", "last", "pick", "compare", "context", "copy", "thanks", "answers",
+               *(f"suggest{i}" for i in range(SUGGESTIONS)), "export", "saved")
+
+    def _suggested(self, answer: Answer | None) -> list[Any]:
+        found = suggestions(answer, lambda cid: self.assistant.clause(cid).section_path) if answer else []
+        return [gr.update(value=found[i], visible=True) if i < len(found) else gr.update(visible=False)
+                for i in range(SUGGESTIONS)]
 
     def _final(
         self, history: History, answer: Answer, answers: dict[int, Answer]
@@ -144,7 +178,7 @@ class ChatUI:
         first = cites[0] if cites else None
         return (
             list(history),
-            "",
+            gr.skip(),  # the box was emptied when the question was taken (see _partial)
             answer,
             gr.update(choices=choices, value=first.clause_id if first else None),
             render.render_compare(answer, self.names),
@@ -152,7 +186,21 @@ class ChatUI:
             render.citation_text(first) if first else "",
             "",
             answers,
+            *self._suggested(answer),
+            answer_markdown(answer, self.names),
+            conversation.save(answers),
         )
+
+    def restore(self, saved: Any) -> tuple[Any, ...]:
+        """The conversation the browser kept (localStorage), rebuilt on page load."""
+        history, answers = conversation.restore(saved, self.names)
+        if not answers:
+            return tuple(gr.skip() for _ in self.OUTPUTS)
+        return self._final(history, answers[max(answers)], answers)
+
+    def edit_last(self, answer: Answer | None) -> Any:
+        """"Edit and ask again": the last question back in the box."""
+        return answer.question if answer is not None else gr.skip()
 
     def context_html(self, citation: Citation) -> str:
         a = self.assistant
@@ -193,9 +241,17 @@ class ChatUI:
             return ""
         return self.give_feedback(1 if data.liked else -1, "", answer, district)[0]
 
-    def preselect(self, request: gr.Request) -> str:
-        wanted = dict(request.query_params).get("district", "") if request else ""
-        return wanted if wanted in self.names else ALL
+    def preselect(self, request: gr.Request) -> tuple[Any, Any, Any]:
+        """The page's query: ``district=`` preselects a district, ``lock=1`` fixes it (the embed),
+        ``q=`` prefills the question box, ``embed=1`` leaves out the introduction."""
+        query = dict(request.query_params) if request else {}
+        wanted = query.get("district", "")
+        district = wanted if wanted in self.names else ALL
+        locked = query.get("lock", "") in ("1", "true") and district != ALL
+        question = (query.get("q") or "")[: self.settings.max_question_chars]
+        return (gr.update(value=district, interactive=not locked),
+                gr.update(value=question) if question else gr.skip(),
+                gr.update(visible=query.get("embed", "") not in ("1", "true")))
 
     def api_answer(self, question: str, district: str = "", request: gr.Request | None = None) -> dict[str, Any]:
         """Answer a question; returns the Answer JSON (same as POST /api/ask, with the same
@@ -212,7 +268,7 @@ class ChatUI:
     # --- layout ---------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="School policy assistant", analytics_enabled=False) as demo:
-            gr.Markdown(INTRO)
+            intro = gr.Markdown(INTRO, elem_id="pa-intro")
             district = gr.Dropdown(
                 self.choices, value=ALL, label="My district", elem_id="pa-district",
                 info="Answers for this district come first; the others follow.",
@@ -226,6 +282,10 @@ class ChatUI:
                         latex_delimiters=[], buttons=["copy"],
                         placeholder="Ask a question below, or pick an example.",
                     )
+                    with gr.Row(elem_id="pa-next"):
+                        suggest = [gr.Button("", visible=False, size="sm", variant="secondary",
+                                             elem_id=f"pa-suggest-{i}", elem_classes=["pa-suggest"])
+                                   for i in range(SUGGESTIONS)]
                     with gr.Row(equal_height=True):
                         box = gr.Textbox(
                             label="Your question", elem_id="pa-question", scale=5, min_width=220,
@@ -234,7 +294,14 @@ class ChatUI:
                         )
                         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="pa-ask")
                     gr.Examples(EXAMPLES, inputs=box, label="Example questions")
-                    clear = gr.Button("Clear chat", variant="secondary", size="sm", elem_id="pa-clear")
+                    with gr.Row():
+                        edit = gr.Button("Edit and ask again", variant="secondary", size="sm", elem_id="pa-edit")
+                        clear = gr.Button("Clear chat", variant="secondary", size="sm", elem_id="pa-clear")
+                    with gr.Accordion("Copy or export this answer", open=False, elem_id="pa-export-box"):
+                        export = gr.Textbox(label="The answer as Markdown (quotes word for word, with labels)",
+                                            lines=8, max_lines=16, interactive=False, buttons=["copy"],
+                                            elem_id="pa-export")
+                        download = gr.Button("Download as Markdown (.md)", size="sm", elem_id="pa-download")
                     with gr.Accordion("Citations in context", open=True):
                         pick = gr.Dropdown(
                             [], label="Open a citation", elem_id="pa-cite-pick",
@@ -256,10 +323,18 @@ class ChatUI:
                         '<p class="pa-muted">Ask a question to compare districts.</p>',
                         label="Districts compared", elem_id="pa-compare",
                     )
-            outputs = [chatbot, box, last, pick, compare, context, copy, thanks, answers]
+            saved = gr.BrowserState([], storage_key=conversation.STORAGE_KEY,
+                                    secret=conversation.storage_secret(self.settings))
+            outputs = [chatbot, box, last, pick, compare, context, copy, thanks, answers, *suggest, export, saved]
             for trigger in (box.submit, ask.click):
                 trigger(self.respond, [box, chatbot, district, answers], outputs,
                         api_visibility="private").then(None, None, None, js=_SHOW_NEW_ANSWER)
+            for button in suggest:  # a suggested follow-up is asked as it reads
+                button.click(self.respond, [button, chatbot, district, answers], outputs,
+                             api_visibility="private").then(None, None, None, js=_SHOW_NEW_ANSWER)
+            edit.click(self.edit_last, [last], [box], api_visibility="private").then(
+                None, None, None, js=_FOCUS_QUESTION)
+            download.click(None, [export], None, js=_DOWNLOAD)
             district.input(self._redo, [last, chatbot, district, answers], outputs,
                            api_visibility="private")
             chatbot.like(self.like, [answers, district], thanks, api_visibility="private")
@@ -269,7 +344,8 @@ class ChatUI:
                      [thanks, comment], api_visibility="private")
             down.click(lambda c, a, d: self.give_feedback(-1, c, a, d), [comment, last, district],
                        [thanks, comment], api_visibility="private")
-            demo.load(self.preselect, None, district, api_visibility="private")
+            demo.load(self.preselect, None, [district, box, intro], api_visibility="private")
+            demo.load(self.restore, [saved], outputs, api_visibility="private")
             gr.api(self.api_answer, api_name="answer")
         return demo
 
@@ -279,14 +355,15 @@ class ChatUI:
     ) -> Iterator[tuple[Any, ...]]:
         """Switching district re-answers the current question for it, in place."""
         if answer is None:
-            yield tuple(gr.skip() for _ in range(9))
+            yield tuple(gr.skip() for _ in self.OUTPUTS)
             return
         history = list(history or [])[:-2]
         yield from self.respond(answer.question, history, district, answers, request)
 
     def _clear(self) -> tuple[Any, ...]:
         return ([], "", None, gr.update(choices=[], value=None),
-                '<p class="pa-muted">Ask a question to compare districts.</p>', "", "", "", {})
+                '<p class="pa-muted">Ask a question to compare districts.</p>', "", "", "", {},
+                *(gr.update(visible=False) for _ in range(SUGGESTIONS)), "", [])
 
 
 def _short(text: str, n: int = 60) -> str:

@@ -36,6 +36,8 @@ policy_number = "9.999"
 dates = [{{kind = "adopted", date = "2024-01-02"}}]
 """
 ALLOWED_ORIGIN = "http://allowed.example"
+LAUNCHER_COLOR = "#7a1fa2"
+LAUNCHER_QUESTION = "Can I accept a student's follow request on TikTok?"
 
 
 def free_port() -> int:
@@ -170,6 +172,13 @@ def iframe_host(tmp_path_factory, iframe_host_port, live) -> Iterator[str]:
         "<!doctype html><html><head><title>Intranet</title></head><body><h1>Staff intranet</h1>"
         f'<iframe id="chat" title="Policy assistant" src="{live.url}/?district=chsd230-5125" '
         'style="width:100%;height:1400px;border:0"></iframe></body></html>',
+        encoding="utf-8",
+    )
+    (folder / "launcher.html").write_text(  # the HR launcher: one script tag, served by the app
+        "<!doctype html><html><head><title>Intranet</title></head><body><h1>Staff intranet</h1>"
+        f'<script src="{live.url}/embed.js" data-district="chsd230-5125" data-lock="true" '
+        f'data-color="{LAUNCHER_COLOR}" data-title="Ask HR policy" data-question="{LAUNCHER_QUESTION}"></script>'
+        "</body></html>",
         encoding="utf-8",
     )
     with StaticHost(folder, iframe_host_port):

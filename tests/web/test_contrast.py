@@ -57,3 +57,51 @@ def test_answer_text_and_badges_have_enough_contrast(browser, live, scheme):
         assert not low, low[:6]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_rest_of_the_page_has_enough_contrast(browser, live, scheme):
+    """Not only the answer: the dropdown's help text (1.91:1 in Gradio's theme), labels, tabs (the
+    selected one), the Ask button, suggestions, the compare table and the footer, both schemes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(live.url)
+        page.locator("#pa-question textarea").wait_for()
+        page.get_by_text("Example questions").wait_for()
+        help_text = page.get_by_text("Answers for this district come first")
+        assert help_text.is_visible()
+        measured = page.evaluate(_MEASURE, "body *")
+        assert any(m["text"].startswith("Answers for this district") for m in measured)
+        low = [m for m in measured if m["ratio"] < 4.5]
+        page.locator("#pa-question textarea").fill("is it ok if i follow my students on tiktok?")
+        page.locator("#pa-ask").click()
+        page.locator(".pa-suggest:visible").first.wait_for()
+        low += [m for m in page.evaluate(_MEASURE, "body *") if m["ratio"] < 4.5]
+        page.get_by_role("tab", name="Compare districts").click()
+        page.locator("#pa-compare tbody tr").first.wait_for()
+        low += [m for m in page.evaluate(_MEASURE, "body *") if m["ratio"] < 4.5]
+        assert not low, low[:6]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_document_and_admin_pages_have_enough_contrast(browser, live, scheme, web_assistant):
+    clause = web_assistant.clauses("chsd230-5125")[3].clause_id
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        low = []
+        page.goto(f"{live.url}/doc/chsd230-5125#{clause}")
+        page.locator(":target").wait_for()
+        measured = page.evaluate(_MEASURE, "body *")
+        assert any(m["text"] == page.locator(":target").inner_text()[:40] for m in measured)  # the highlight too
+        low += [m for m in measured if m["ratio"] < 4.5]
+        page.goto(f"{live.url}/admin")
+        page.get_by_text("Type the API key").wait_for()
+        low += [m for m in page.evaluate(_MEASURE, "body *") if m["ratio"] < 4.5]
+        assert not low, low[:6]
+    finally:
+        context.close()

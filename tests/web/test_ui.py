@@ -170,8 +170,11 @@ def _queue(url: str, headers: dict[str, str] | None = None) -> dict:
 
     import httpx
 
+    from assistant.web.ui import ChatUI
+
     deps = httpx.get(url + "/config", timeout=30).json()["dependencies"]
-    fn = next(i for i, d in enumerate(deps) if len(d.get("inputs", [])) == 4 and len(d.get("outputs", [])) == 9)
+    fn = next(i for i, d in enumerate(deps)
+              if len(d.get("inputs", [])) == 4 and len(d.get("outputs", [])) == len(ChatUI.OUTPUTS))
     session = uuid.uuid4().hex[:10]
     joined = httpx.post(url + "/gradio_api/queue/join", headers=headers, timeout=30, json={
         "fn_index": fn, "data": [TIKTOK, [], "", {}], "session_hash": session, "event_data": None, "trigger_id": None})
