@@ -192,13 +192,11 @@ class Indexer:
         with _progress(progress) as bar:
             if to_embed:
                 task = bar.add_task("Embedding clauses", total=len(to_embed)) if bar else None
-                bs = max(1, self.embedder.batch_size)
-                for i in range(0, len(to_embed), bs):
-                    batch = to_embed[i:i + bs]
-                    for clause, vec in zip(batch, self.embedder.encode([c.embed_text for c in batch])):
-                        vectors[clause.clause_id] = vec
-                    if bar:
-                        bar.advance(task, len(batch))
+                # one call: the embedder batches longest first across all of them, in bounded chunks
+                embedded = self.embedder.encode([c.embed_text for c in to_embed],
+                                                on_progress=(lambda n: bar.advance(task, n)) if bar else None)
+                for clause, vec in zip(to_embed, embedded):
+                    vectors[clause.clause_id] = vec
             unchanged_store = (
                 not to_embed and store.exists() and not rebuild
                 and [c.clause_id for c in all_clauses] == [c.clause_id for c in store.clauses]
