@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     embed_backend: str = Field(
         "torch", description="How the embedding model runs: torch (sentence-transformers) | onnx (ONNX Runtime, "
         "fp32) | onnx-int8 (ONNX Runtime, int8 dynamic quantization). ONNX is exported once from the model's own "
-        "weights into <index>/onnx-model/ (nothing is downloaded); after switching, run ingest --rebuild. "
+        "weights into <index>/onnx-model/ (nothing is downloaded). After a switch, the next ingest embeds everything "
+        "again (the index notes which backend made its vectors). "
         "Figures: docs/EMBEDDING_MODEL.md.")
 
     # --- retrieval and answering --------------------------------------------------------------

@@ -6,6 +6,7 @@ eval anchors through ``as_llama_embedding()``). Vectors are L2-normalised float3
 
 from __future__ import annotations
 
+import json
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -115,6 +116,10 @@ class Embedder:
                 on_progress(len(idx))
         return out
 
+    def identity(self) -> dict[str, str]:
+        """What made this embedder's vectors: the model folder's name and the backend."""
+        return {"model": self.name, "backend": self.backend}
+
     def encode_query(self, query: str) -> np.ndarray:
         vec = self._cache.get(query)
         if vec is not None:
@@ -172,3 +177,25 @@ def _llama_embedding(embedder: Embedder) -> Any:
             return self._get_query_embedding(query)
 
     return MiniLMEmbedding(embedder)
+
+
+INDEX_EMBEDDER_FILE = "embedder.json"
+
+
+def index_embedder_changed(index_dir: Path, embedder: Embedder) -> bool:
+    """Whether the index's stored vectors were made by another model or backend (so none may be reused).
+
+    An index written before backends existed has no record: its vectors are the torch backend's."""
+    try:
+        made_by = json.loads((Path(index_dir) / INDEX_EMBEDDER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made_by = {"model": embedder.name, "backend": "torch"}
+    return made_by != embedder.identity()
+
+
+def record_index_embedder(index_dir: Path, embedder: Embedder) -> None:
+    """Note which model and backend made the index's vectors (read by ``index_embedder_changed``)."""
+    target = Path(index_dir) / INDEX_EMBEDDER_FILE
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(embedder.identity()), encoding="utf-8")
+    os.replace(tmp, target)

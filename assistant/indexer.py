@@ -16,7 +16,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
-from .embed import Embedder
+from .embed import Embedder, index_embedder_changed, record_index_embedder
 from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
@@ -89,6 +89,8 @@ class Indexer:
                 store.load()
             except IndexCorrupt:
                 corrupt = True  # unreadable records: nothing to reuse, rebuild everything from the corpus
+        if store.exists() and not rebuild and index_embedder_changed(store.index_dir, self.embedder):
+            rebuild = True  # vectors from another model or backend (POLICY_EMBED_BACKEND): embed everything again
         if corrupt:
             rebuild = True
             store.collection_name, store.documents, store.clauses, store.by_id = None, {}, [], {}
@@ -210,6 +212,7 @@ class Indexer:
                             on_progress=(lambda n: bar.advance(task, n)) if bar else None,
                             norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys, changed=changed)
 
+        record_index_embedder(store.index_dir, self.embedder)
         removed = len([d for d in old_docs if d not in seen])
         return IngestReport(
             docs=len(new_docs), clauses=len(all_clauses), embedded=len(to_embed), skipped=skipped,

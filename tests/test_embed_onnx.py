@@ -86,3 +86,30 @@ def test_a_model_the_onnx_path_cannot_mirror_is_refused_clearly(tmp_path, embedd
     cfg.write_text(json.dumps(pooling))
     with pytest.raises(ConfigError, match="mean pooling.*POLICY_EMBED_BACKEND=torch"):
         Embedder(odd, backend="onnx", onnx_cache=tmp_path / "cache")
+
+
+def test_switching_the_backend_re_embeds_the_index_once(tmp_path, embedder, onnx_fp32):
+    from assistant.embed import INDEX_EMBEDDER_FILE
+    from assistant.pipeline import Assistant
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "policy.txt").write_text(
+        "Staff Social Media Policy\n\nEmployees shall not follow students on personal social media accounts.\n\n"
+        "Staff may use district-approved platforms to communicate with students about coursework.\n", encoding="utf-8")
+
+    def ingest(emb):
+        a = Assistant.open(Settings(corpus=corpus, index=index, feedback_db=tmp_path / "fb.sqlite3"), embedder=emb,
+                           require_index=False)
+        return a, a.ingest(corpus)
+
+    _, first = ingest(embedder)
+    assert first.ok and first.embedded == first.clauses > 0
+    assert ingest(embedder)[1].embedded == 0  # same backend: every vector reused
+    a, switched = ingest(onnx_fp32)
+    assert switched.embedded == switched.clauses  # torch's vectors are not mixed with onnx queries
+    assert json.loads((index / INDEX_EMBEDDER_FILE).read_text()) == {"model": embedder.name, "backend": "onnx"}
+    clause = a.store.clauses[0]
+    stored = a.store.stored_vectors([clause.clause_id])[clause.clause_id]
+    assert np.allclose(stored, onnx_fp32.encode([clause.embed_text])[0], atol=1e-5)
+    assert ingest(onnx_fp32)[1].embedded == 0
