@@ -106,19 +106,22 @@ def _export_fp32(model_path: Path, target: Path) -> None:
 
 
 def _quantize(source: Path, target: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    # per-channel int8 weights on the MatMuls only: per-tensor scales or quantized embeddings (Gather)
-    # drop the worst cosine to torch from 0.98 to 0.89 on the seed clauses (measured, docs/EMBEDDING_MODEL.md)
+    # importing onnxruntime.quantization calls logging.basicConfig(level=INFO) and the quantizer warns
+    # "run pre-processing first" on the root logger: both undone, so a CLI's stderr stays clean
     root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # quantize_dynamic logs a "run pre-processing first" warning on the root logger
+    level, handlers = root.level, list(root.handlers)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        root.setLevel(logging.ERROR)
+        # per-channel int8 weights on the MatMuls only: per-tensor scales or quantized embeddings (Gather)
+        # drop the worst cosine to torch from 0.98 to 0.89 on the seed clauses (docs/EMBEDDING_MODEL.md)
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
     finally:
         root.setLevel(level)
+        root.handlers[:] = handlers
     os.replace(tmp, target)
 
 

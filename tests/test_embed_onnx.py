@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,6 +44,22 @@ def onnx_fp32(onnx_index):
 @pytest.fixture(scope="module")
 def onnx_int8(onnx_index, onnx_fp32):
     return Embedder.from_settings(Settings(index=onnx_index, embed_backend="onnx-int8"))
+
+
+def test_quantizing_leaves_a_clis_logging_alone(tmp_path, onnx_fp32):
+    # onnxruntime.quantization calls logging.basicConfig(level=INFO) on import and warns on the root
+    # logger: in a fresh process (no pytest handlers), the root logger must be as it was
+    folder = export_dir(onnx_fp32.model_path, tmp_path / "cache")
+    folder.mkdir(parents=True)
+    shutil.copy(onnx_fp32.model.onnx_file, folder / FP32_FILE)  # only the quantization runs below
+    code = ("import logging, sys; from assistant.embed import Embedder; "
+            f"e = Embedder(backend='onnx-int8', onnx_cache={str(tmp_path / 'cache')!r}); r = logging.getLogger(); "
+            "print(e.model.onnx_file.name, r.level, len(r.handlers))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [INT8_FILE, str(logging.WARNING), "0"]
+    assert "pre-processing" not in out.stderr
 
 
 def test_the_setting_selects_the_backend_and_exports_under_the_index(onnx_index, onnx_fp32, onnx_int8, embedder):
