@@ -12,10 +12,11 @@ ratios of one run, not absolute figures across runs):
 1. padded tokens at batch size 32: batches in corpus order (what ingest did) vs longest first;
 2. raw encoder throughput (texts/s, wall and CPU seconds) per backend on each text set; for torch
    also the old corpus-order chunks of 32;
-3. ingest (``Assistant.ingest(rebuild=True)`` into a fresh index) per backend on both corpora: texts
+3. one question encoded alone (an ask's floor), p50 ms per backend;
+4. ingest (``Assistant.ingest(rebuild=True)`` into a fresh index) per backend on both corpora: texts
    embedded per second against the raw encoder on the very same texts, same round (target >= 0.8);
-4. cosine of each ONNX backend's vectors to torch's (min / mean);
-5. with ``--profile``: where an ingest's time goes outside the encoder (cProfile, cumulative).
+5. cosine of each ONNX backend's vectors to torch's (min / mean);
+6. with ``--profile``: where an ingest's time goes outside the encoder (cProfile, cumulative).
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ from assistant.norms import extract_norms, norm_embed_text  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 
 BATCH = 32
+QUESTIONS = [
+    "Can I friend a student on Facebook?", "is it ok if i follow my students on tiktok?",
+    "Can I text a student individually?", "can i snap my players",
+    "Can I use the school logo on my personal page?", "What happens if I violate the social media policy?",
+    "How do I get a parking permit?", "Can I post photos of my students on Instagram?",
+]
 
 
 def texts_of(corpus: Path) -> tuple[list[str], list[str]]:
@@ -108,6 +115,7 @@ def main() -> None:
     ap.add_argument("--backends", default="torch,onnx,onnx-int8")
     ap.add_argument("--cache", type=Path, default=None, help="ONNX export cache (default: a temporary folder)")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--encode-only", action="store_true", help="skip the ingest rounds (3.)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -138,12 +146,13 @@ def main() -> None:
         out["padded_tokens"][name] = {"real": real, "corpus_order": corpus_pad, "sorted": sorted_pad,
                                       "ratio": round(corpus_pad / sorted_pad, 2)}
 
-    # warm ingest once per process (chromadb's import and first client are paid here, not in a round)
-    ingest_once(embs[backends[0]], seed_corpus, work, "warm")
+    if not args.encode_only:  # warm ingest once per process (chromadb's import and first client are paid here)
+        ingest_once(embs[backends[0]], seed_corpus, work, "warm")
 
     enc: dict[str, dict[str, list[tuple[float, float]]]] = {}
     ing: dict[str, dict[str, list[tuple[float, float, float, float]]]] = {}
     vecs: dict[str, dict[str, np.ndarray]] = {}
+    query: dict[str, list[float]] = {}
     for r in range(args.rounds):
         order = backends if r % 2 == 0 else list(reversed(backends))
         for b in order:
@@ -155,8 +164,11 @@ def main() -> None:
                     wall, cpu, v = timed(lambda fn=fn, texts=texts: fn(texts))
                     enc.setdefault(label, {}).setdefault(name, []).append((wall, cpu))
                     vecs.setdefault(label, {})[name] = v
-            for cname, corpus, clauses, norms in (("seed", seed_corpus, seed_clauses, seed_norms),
-                                                  ("synthetic", syn_corpus, syn_clauses, syn_norms)):
+            for q in QUESTIONS:  # one question at a time, as an ask encodes it (no query cache)
+                w, _, _ = timed(lambda q=q: emb.encode([f"{q} ({r})"]))
+                query.setdefault(b, []).append(w * 1000)
+            for cname, corpus, clauses, norms in () if args.encode_only else (
+                    ("seed", seed_corpus, seed_clauses, seed_norms), ("synthetic", syn_corpus, syn_clauses, syn_norms)):
                 iw, ic, n = ingest_once(emb, corpus, work, f"{b}-{r}")
                 rw, rc, _ = timed(lambda: (emb.encode(clauses), emb.encode(norms)))
                 assert n == len(clauses) + len(norms), (n, len(clauses), len(norms))
@@ -165,6 +177,7 @@ def main() -> None:
     out["encode"] = {label: {name: {"texts_per_s_wall": round(len(sets[name]) / statistics.median(w for w, _ in runs), 1),
                                     "texts_per_s_cpu": round(len(sets[name]) / statistics.median(c for _, c in runs), 1)}
                              for name, runs in by.items()} for label, by in enc.items()}
+    out["query_ms_p50"] = {b: round(statistics.median(v), 2) for b, v in query.items()}
     out["ingest_vs_raw"] = {
         b: {c: {"ingest_s_wall": round(statistics.median(x[0] for x in runs), 2),
                 "raw_s_wall": round(statistics.median(x[2] for x in runs), 2),
