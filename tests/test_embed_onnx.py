@@ -70,6 +70,7 @@ def test_the_setting_selects_the_backend_and_exports_under_the_index(onnx_index,
     # int8 MatMul weights; the word embeddings stay float32 (quantizing them costs quality)
     assert (folder / INT8_FILE).stat().st_size < 0.75 * (folder / FP32_FILE).stat().st_size
     assert onnx_fp32.dim == onnx_int8.dim == embedder.dim
+    assert onnx_fp32.words() == embedder.words() and len(embedder.words()) > 10_000  # same vocabulary
 
 
 def test_fp32_vectors_match_torch(onnx_fp32, embedder):
