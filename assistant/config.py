@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         None, description="Path to a sentence-transformers model. Empty: the bundled all-MiniLM-L6-v2."
     )
     embed_batch_size: int = Field(32, description="Clauses embedded per batch on ingest.")
+    embed_backend: str = Field(
+        "torch", description="How the embedding model runs: torch (sentence-transformers) | onnx (ONNX Runtime, "
+        "fp32) | onnx-int8 (ONNX Runtime, int8 dynamic quantization). ONNX is exported once from the model's own "
+        "weights into <index>/onnx-model/ (nothing is downloaded). After a switch, the next ingest embeds everything "
+        "again (the index notes which backend made its vectors). "
+        "Figures: docs/EMBEDDING_MODEL.md.")
 
     # --- retrieval and answering --------------------------------------------------------------
     dense_k: int = Field(30, description="Clauses taken from the dense (vector) retriever before fusion.")

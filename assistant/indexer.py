@@ -16,7 +16,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
-from .embed import Embedder
+from .embed import Embedder, index_embedder_changed, record_index_embedder
 from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .ingest import Limits, load_corpus
 from .norms import extract_norms, norm_embed_text
@@ -90,6 +90,8 @@ class Indexer:
                 store.load()
             except IndexCorrupt:
                 corrupt = True  # unreadable records: nothing to reuse, rebuild everything from the corpus
+        if store.exists() and not rebuild and index_embedder_changed(store.index_dir, self.embedder):
+            rebuild = True  # vectors from another model or backend (POLICY_EMBED_BACKEND): embed everything again
         if corrupt:
             rebuild = True
             store.collection_name, store.documents, store.clauses, store.by_id = None, {}, [], {}
@@ -222,13 +224,11 @@ class Indexer:
         with _progress(progress) as bar:
             if to_embed:
                 task = bar.add_task("Embedding clauses", total=len(to_embed)) if bar else None
-                bs = max(1, self.embedder.batch_size)
-                for i in range(0, len(to_embed), bs):
-                    batch = to_embed[i:i + bs]
-                    for clause, vec in zip(batch, self.embedder.encode([c.embed_text for c in batch])):
-                        vectors[clause.clause_id] = vec
-                    if bar:
-                        bar.advance(task, len(batch))
+                # one call: the embedder batches longest first across all of them, in bounded chunks
+                embedded = self.embedder.encode([c.embed_text for c in to_embed],
+                                                on_progress=(lambda n: bar.advance(task, n)) if bar else None)
+                for clause, vec in zip(to_embed, embedded):
+                    vectors[clause.clause_id] = vec
             unchanged_store = (
                 not to_embed and store.exists() and not rebuild
                 and [c.clause_id for c in all_clauses] == [c.clause_id for c in store.clauses]
@@ -244,6 +244,7 @@ class Indexer:
                             norms=norms, norm_vectors=norm_vectors, norm_keys=norm_keys, changed=changed,
                             sources=sources)
 
+        record_index_embedder(store.index_dir, self.embedder)
         removed = len([d for d in old_docs if d not in seen])
         return IngestReport(
             docs=len(new_docs), clauses=len(all_clauses), embedded=len(to_embed), skipped=skipped,

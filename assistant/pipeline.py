@@ -65,7 +65,7 @@ class Assistant:
              require_index: bool = True) -> "Assistant":
         """Load the model and the index once. Raises ``IndexMissing`` when there is no index."""
         settings = settings or Settings()
-        embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
+        embedder = embedder or Embedder.from_settings(settings)
         store = ClauseStore(settings.index, settings.chroma_url, settings.collection, settings.records_poll_seconds)
         if require_index:
             store.load()
