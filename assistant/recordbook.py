@@ -11,7 +11,8 @@ leaves the previous rows answering (SQLite's journal), and readers never see hal
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,15 +140,33 @@ class RecordBook:
             con.close()
         return meta, stamps, out
 
-    def write(self, upsert: Iterable[DocRecord], delete: Iterable[str], meta: Mapping[str, str],
-              replace_all: bool = False) -> int:
-        """One transaction: ``upsert`` rows written, ``delete`` rows removed (every row first when
-        ``replace_all``), ``meta`` set, the generation moved on. Returns the new generation."""
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once: a second writer waits), rolled back on any failure."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
             con.executescript(SCHEMA)
             con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @staticmethod
+    def _set_meta(con: sqlite3.Connection, meta: Mapping[str, Any], generation: int) -> None:
+        con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        [*((k, str(v)) for k, v in meta.items()), ("generation", str(generation))])
+
+    def write(self, upsert: Iterable[DocRecord], delete: Iterable[str], meta: Mapping[str, Any],
+              replace_all: bool = False) -> int:
+        """One transaction: ``upsert`` rows written, ``delete`` rows removed (every row first when
+        ``replace_all``), ``meta`` set, the generation moved on. Returns the new generation."""
+        with self._writing() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             generation = (int(row[0]) if row else 0) + 1
             if replace_all:
@@ -157,38 +176,17 @@ class RecordBook:
                 "INSERT OR REPLACE INTO docs (doc_id, stamp, record, norm_vectors) VALUES (?, ?, ?, ?)",
                 ((r.doc_id, generation, r.payload(), np.ascontiguousarray(r.norm_vectors, dtype=np.float32).tobytes())
                  for r in upsert))
-            con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                            [*((k, str(v)) for k, v in meta.items()), ("generation", str(generation))])
-            con.execute("COMMIT")
-            return generation
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+            self._set_meta(con, meta, generation)
+        return generation
 
-
-def apply_rows(book: "RecordBook", rows: list[tuple[str, int, bytes, bytes]], delete: Iterable[str],
-               meta: Mapping[str, Any], generation: int) -> None:
-    """Rows exactly as another copy holds them (doc id, stamp, record, vectors), at that copy's
-    ``generation``: how an app server takes the records a shared server holds."""
-    book.path.parent.mkdir(parents=True, exist_ok=True)
-    con = book._connect()
-    try:
-        con.executescript(SCHEMA)
-        con.execute("BEGIN IMMEDIATE")
-        con.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in delete])
-        con.executemany("INSERT OR REPLACE INTO docs (doc_id, stamp, record, norm_vectors) VALUES (?, ?, ?, ?)", rows)
-        con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                        [*((k, str(v)) for k, v in meta.items()), ("generation", str(generation))])
-        con.execute("COMMIT")
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
+    def apply(self, rows: list[tuple[str, int, bytes, bytes]], delete: Iterable[str], meta: Mapping[str, Any],
+              generation: int) -> None:
+        """Rows exactly as another copy holds them (doc id, stamp, record, vectors), at that copy's
+        ``generation``: how an app server takes the records a shared server holds."""
+        with self._writing() as con:
+            con.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in delete])
+            con.executemany("INSERT OR REPLACE INTO docs (doc_id, stamp, record, norm_vectors) VALUES (?, ?, ?, ?)", rows)
+            self._set_meta(con, meta, generation)
 
 
 def split_records(documents: Iterable[Document], clauses: Iterable[Clause], norms: Iterable[Norm],

@@ -24,7 +24,7 @@ import orjson
 
 from .chroma import chroma_client, server_alive, unreachable
 from .errors import AssistantError, IndexCorrupt, IndexMissing, IndexUnreachable
-from .recordbook import RECORDS_DB, Assembled, RecordBook, apply_rows, assemble, split_records
+from .recordbook import RECORDS_DB, Assembled, RecordBook, assemble, split_records
 from .recordmirror import RecordMirror
 from .records import clause_from_dict, doc_from_dict, norm_from_dict
 from .types import Clause, Document, Norm
@@ -149,7 +149,7 @@ class ClauseStore:
         if pulled is None:
             return
         meta, rows = pulled
-        apply_rows(self.book, rows, [d for d in stamps if d not in meta["stamps"]],
+        self.book.apply(rows, [d for d in stamps if d not in meta["stamps"]],
                    {k: meta[k] for k in ("version", "collection", "dim") if k in meta}, int(meta["generation"]))
 
     def _hold(self, whole: Assembled, collection: str) -> None:

@@ -22,9 +22,15 @@ def storage_secret(settings: Any) -> str:
     return hashlib.sha256(f"policy-assistant-conversation:{settings.index}".encode()).hexdigest()[:32]
 
 
-def _citation(d: dict[str, Any]) -> Citation:
+def _citation(d: dict[str, Any], whole: dict[str, str] | None = None) -> Citation:
+    """A citation back from its JSON; ``whole``: clause id -> the whole clause text, which the
+    answer's JSON gives once, in the finding that cites it."""
     fields = Citation.__dataclass_fields__
-    return Citation(**{k: v for k, v in d.items() if k in fields})
+    kw = {k: v for k, v in d.items() if k in fields}
+    kw["pages"] = tuple(kw.get("pages", ()))
+    if not kw.get("clause_quote") and whole:
+        kw["clause_quote"] = whole.get(kw.get("clause_id", ""), "")
+    return Citation(**kw)
 
 
 def _finding(d: dict[str, Any]) -> Finding:
@@ -36,10 +42,12 @@ def _finding(d: dict[str, Any]) -> Finding:
 def answer_from_dict(d: dict[str, Any]) -> Answer:
     """The inverse of ``Answer.to_dict`` (for answers the browser kept)."""
     scope = d.get("scope")
+    whole = {c["clause_id"]: c["clause_quote"] for f in (*d.get("findings", []), *d.get("other_districts", []))
+             for c in f.get("citations", []) if c.get("clause_quote")}
     return Answer(
         question=d["question"], district=d.get("district"), abstained=bool(d.get("abstained")),
         summary=d.get("summary", ""), findings=tuple(_finding(f) for f in d.get("findings", [])),
-        not_addressed=tuple(d.get("not_addressed", [])), citations=tuple(_citation(c) for c in d.get("citations", [])),
+        not_addressed=tuple(d.get("not_addressed", [])), citations=tuple(_citation(c, whole) for c in d.get("citations", [])),
         related=tuple(_citation(c) for c in d.get("related", [])),
         other_districts=tuple(_finding(f) for f in d.get("other_districts", [])),
         latency_ms=float(d.get("latency_ms", 0.0)), answer_id=d.get("answer_id", ""),
@@ -47,6 +55,7 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
         scope=ScopeSummary(name=scope["name"], districts=scope["districts"], counts=tuple(sorted(scope["counts"].items())),
                            page=scope["page"], pages=scope["pages"], page_size=scope["page_size"]) if scope else None,
         answered="" if d.get("answered", "") == d["question"] else d.get("answered", ""),  # to_dict fills it in
+        as_of=d.get("as_of", ""), not_in_force=tuple(d.get("not_in_force", [])),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from assistant.types import Answer, Citation
-from assistant.web.markers import numbers, shown_findings
+from assistant.web.markers import marker_places, numbers, shown_findings
 
 
 def _quote(c: Citation, number: int | None = None) -> str:
@@ -17,18 +17,11 @@ def _quote(c: Citation, number: int | None = None) -> str:
 
 def _summary(answer: Answer) -> str:
     """The summary with "[n]" after each district's ruling line (as the chat shows it)."""
-    text, nums, cursor = answer.summary, numbers(answer), 0
-    for f in shown_findings(answer):
-        n = nums.get(f.doc_id)
-        if n is None or not f.summary:
-            continue
-        at = text.find(f.summary, cursor)
-        if at < 0:
-            continue
-        cursor = at + len(f.summary)
-        text = text[:cursor] + f" [{n}]" + text[cursor:]
-        cursor += len(f" [{n}]")
-    return text
+    text, out, last = answer.summary, [], 0
+    for end, n, _ in marker_places(answer):
+        out.append(f"{text[last:end]} [{n}]")
+        last = end
+    return "".join(out) + text[last:]
 
 
 def answer_markdown(answer: Answer, names: Mapping[str, str]) -> str:

@@ -39,11 +39,11 @@ def marker(n: int, c: Citation) -> str:
             f'rel="noopener" aria-label="Source {n}: {escape(c.label)}" title="{escape(c.label)}">[{n}]</a></sup>')
 
 
-def summary_html(answer: Answer) -> str:
-    """The summary, escaped, with a marker after each district's ruling line it contains."""
-    text = answer.summary
-    found = numbers(answer)
-    places: list[tuple[int, str]] = []
+def marker_places(answer: Answer) -> list[tuple[int, int, Finding]]:
+    """(offset just after a district's ruling line in the summary, its number, the finding), in
+    summary order: only where that exact line is in the summary."""
+    text, found = answer.summary, numbers(answer)
+    places: list[tuple[int, int, Finding]] = []
     cursor = 0
     for f in shown_findings(answer):
         n = found.get(f.doc_id)
@@ -53,10 +53,16 @@ def summary_html(answer: Answer) -> str:
         if at < 0:
             continue
         cursor = at + len(f.summary)
-        places.append((cursor, marker(n, f.citations[0])))
+        places.append((cursor, n, f))
+    return places
+
+
+def summary_html(answer: Answer) -> str:
+    """The summary, escaped, with a marker after each district's ruling line it contains."""
+    text = answer.summary
     out, last = [], 0
-    for end, html in places:
-        out.append(_text_html(text[last:end]) + html)
+    for end, n, f in marker_places(answer):
+        out.append(_text_html(text[last:end]) + marker(n, f.citations[0]))
         last = end
     out.append(_text_html(text[last:]))
     return "".join(out)
