@@ -42,6 +42,11 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def _wire_bytes(answer: Any) -> int:
+    """The answer's size as the API sends it (FastAPI's JSONResponse: UTF-8, no spaces)."""
+    return len(json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -119,16 +124,16 @@ def _measure(districts: int, seed_index: str, index: str, corpus_dir: str, chrom
             t = time.perf_counter()
             ans = a.ask(f"{q} ({r}a)", district=ids[0], scope=",".join(ids))
             one.append((time.perf_counter() - t) * 1000)
-            sizes.append(len(json.dumps(ans.to_dict())))
+            sizes.append(_wire_bytes(ans))
             group = [d for k in rng.sample(range(districts), min(10, districts)) for d in district_doc_ids(seeds, k)]
             t = time.perf_counter()
             ans = a.ask(f"{q} ({r}b)", scope=",".join(group))
             ten.append((time.perf_counter() - t) * 1000)
-            sizes.append(len(json.dumps(ans.to_dict())))
+            sizes.append(_wire_bytes(ans))
             t = time.perf_counter()
             ans = a.ask(f"{q} ({r}c)")
             everyone.append((time.perf_counter() - t) * 1000)
-            sizes.append(len(json.dumps(ans.to_dict())))
+            sizes.append(_wire_bytes(ans))
     out["encode_p50_ms"] = round(statistics.median(encode), 2)
     out["ask_one_p50_ms"] = round(statistics.median(one), 2)
     out["ask_one_p95_ms"] = round(_pct(one, 0.95), 2)
