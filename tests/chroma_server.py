@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,15 @@ class Chroma:
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(10)
+
+
+@contextmanager
+def running(data: Path) -> Iterator[Chroma]:
+    """A started server on ``data``, killed at the end unless a test already did."""
+    server = Chroma(data)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()

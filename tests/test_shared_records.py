@@ -9,17 +9,15 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.chroma_server import Chroma
+from tests.chroma_server import running
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]
 
 
 @pytest.fixture
 def chroma_url(tmp_path):
-    server = Chroma(tmp_path / "server-data")
-    server.start()
-    yield server
-    server.kill()
+    with running(tmp_path / "server-data") as server:
+        yield server
 
 
 def _rulings(answer) -> list[tuple[str, str, str, str]]:

@@ -11,7 +11,7 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import IndexUnreachable
 from assistant.pipeline import Assistant
-from tests.chroma_server import Chroma
+from tests.chroma_server import running
 from tests.web.conftest import LiveServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.chroma_server]
@@ -19,11 +19,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.chroma_server]
 
 @pytest.fixture
 def chroma(tmp_path):
-    server = Chroma(tmp_path / "chroma-data")
-    server.start()
-    yield server
-    if server.proc.poll() is None:
-        server.kill()
+    with running(tmp_path / "chroma-data") as server:
+        yield server
 
 
 def test_answers_go_on_while_the_chroma_server_is_down_and_ingest_recovers(chroma, seed_corpus_copy, tmp_path,
