@@ -20,10 +20,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-index/clauses.json: | install
+index/records.sqlite3: | install
 	$(CLI) ingest
 
-index: index/clauses.json
+index: index/records.sqlite3
 
 run: install index
 	$(CLI) serve
@@ -44,4 +44,4 @@ eval-anchors: install index
 	$(CLI) eval --systems ours,llamaindex-default,bm25
 
 clean:
-	rm -rf $(VENV) index/chroma index/clauses.json
+	rm -rf $(VENV) index/chroma index/records.sqlite3 index/clauses.json
