@@ -117,6 +117,14 @@ class RecordBook:
         finally:
             con.close()
 
+    def stamps(self) -> dict[str, int]:
+        """Every row's stamp (one small query; no record is read)."""
+        con = sqlite3.connect(self.path, timeout=30)
+        try:
+            return dict(con.execute("SELECT doc_id, stamp FROM docs").fetchall())
+        finally:
+            con.close()
+
     def read(self, known: Mapping[str, int] | None = None) -> tuple[dict[str, str], dict[str, int], dict[str, DocRecord]]:
         """(meta, every row's stamp, the rows read): in one snapshot, every row, or with ``known``
         (doc id -> stamp already held) only the rows written since."""

@@ -129,14 +129,17 @@ class ClauseStore:
         generation. A server that does not answer leaves the local copy answering (only an
         index with no local copy at all says so)."""
         self._polled = time.monotonic()
-        local = self.book.generation() if self.records_path.is_file() else -1
+        try:
+            local = self.book.generation() if self.records_path.is_file() else -1
+            stamps = self.book.stamps() if local >= 0 else {}
+        except sqlite3.DatabaseError:
+            return  # an unreadable local copy: ``load`` says so and how to rebuild it
         try:
             mirror = self.mirror
             assert mirror is not None
             remote = mirror.meta()
             if remote is None or int(remote["generation"]) <= local:
                 return  # nothing shared yet, or this copy is as new (or newer: its push is repaired on ingest)
-            _, stamps, _ = self.book.read(known={}) if local >= 0 else ({}, {}, {})
             pulled = mirror.pull(known=stamps)
         except IndexUnreachable:
             if local < 0:
@@ -150,7 +153,7 @@ class ClauseStore:
             return
         meta, rows = pulled
         self.book.apply(rows, [d for d in stamps if d not in meta["stamps"]],
-                   {k: meta[k] for k in ("version", "collection", "dim") if k in meta}, int(meta["generation"]))
+                        {k: meta[k] for k in ("version", "collection", "dim") if k in meta}, int(meta["generation"]))
 
     def _hold(self, whole: Assembled, collection: str) -> None:
         self.documents, self.clauses, self.collection_name = whole.documents, whole.clauses, collection

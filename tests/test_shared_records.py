@@ -71,3 +71,19 @@ def test_the_local_copy_answers_while_the_shared_server_is_down(chroma_url, seed
 
     with pytest.raises(IndexUnreachable, match="unreachable"):  # nothing local and no server: said plainly
         Assistant.open(settings.model_copy(update={"index": tmp_path / "app-c"}), embedder=embedder)
+
+
+def test_an_unreadable_local_copy_says_how_to_rebuild_it_in_server_mode(chroma_url, seed_corpus_copy, tmp_path,
+                                                                        embedder):
+    from assistant.errors import IndexCorrupt
+
+    settings = Settings(corpus=seed_corpus_copy, index=tmp_path / "app-a", chroma_url=chroma_url.url,
+                        records_poll_seconds=0)
+    assert Assistant.open(settings, embedder=embedder, require_index=False).ingest().ok
+    records = tmp_path / "app-a" / "records.sqlite3"
+    data = records.read_bytes()
+    records.write_bytes(data[: len(data) // 3])
+    with pytest.raises(IndexCorrupt, match=r"cannot be read .* run `policy-assistant ingest --rebuild`"):
+        Assistant.open(settings, embedder=embedder)
+    assert Assistant.open(settings, embedder=embedder, require_index=False).ingest(rebuild=True).ok
+    assert Assistant.open(settings, embedder=embedder).ask("Can I text a student individually?").findings
